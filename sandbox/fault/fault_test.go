@@ -44,3 +44,15 @@ func TestStatus(t *testing.T) {
 		}
 	}
 }
+
+func TestRedact(t *testing.T) {
+	t.Parallel()
+	err := fmt.Errorf("load: %w", errors.New(`Conversion Error: Could not convert string "13800138000" to INT64 in column 'phone'`))
+	got := Redact(err)
+	if strings.Contains(got, "13800138000") || strings.Contains(got, "phone") || !strings.Contains(got, "Conversion Error") {
+		t.Fatalf("redacted: %s", got)
+	}
+	if Redact(nil) != "" {
+		t.Fatal("nil")
+	}
+}

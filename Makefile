@@ -1,0 +1,39 @@
+# inviso: `make demo` and `make test` are the two commands a newcomer needs.
+GO        ?= go
+TAGS      := duckdb_arrow
+GOTAGS    := -tags $(TAGS)
+BIN       := bin/inviso
+PKGS      := ./...
+# Benchmarks: rows of the generated citizens table (10,000,000 is the issue's reference size).
+BENCH_ROWS ?= 10000000
+FUZZTIME  ?= 20s
+
+.PHONY: build test lint bench fuzz demo clean
+
+build:
+	$(GO) build $(GOTAGS) -o $(BIN) ./cmd/inviso
+
+test: lint
+	$(GO) test $(GOTAGS) -count=1 -timeout 15m $(PKGS)
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt: not formatted:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(GOTAGS) $(PKGS)
+
+bench:
+	INVISO_BENCH_ROWS=$(BENCH_ROWS) $(GO) test $(GOTAGS) -run '^$$' -bench . -benchtime 1x -timeout 60m \
+	  ./sandbox/store/ | tee docs/bench-import.txt
+
+fuzz:
+	@for spec in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs grep -H '^func Fuzz' | sed -E 's#^\./([^:]*)/[^/:]*:func (Fuzz[A-Za-z0-9_]*).*#\1:\2#' | sort -u); do \
+	  pkg=$${spec%%:*}; fn=$${spec##*:}; \
+	  echo "fuzz $$pkg $$fn ($(FUZZTIME))"; \
+	  $(GO) test $(GOTAGS) -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$pkg || exit 1; \
+	done
+
+demo: build
+	./$(BIN) demo
+
+clean:
+	rm -rf bin

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/inviso/inviso/sandbox"
+	"github.com/inviso/inviso/sandbox/api"
+	"github.com/inviso/inviso/sandbox/duck"
+)
+
+// DefaultListen is where `inviso serve` listens without flags.
+const DefaultListen = "127.0.0.1:8470"
+
+func newServeCmd() *cobra.Command {
+	var (
+		dataDir, listen, memLimit, logLevel string
+		threads                             int
+		maxUpload                           int64
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the sandbox server (creates the data directory and an admin token on first start)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var level slog.Level
+			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+				return fmt.Errorf("--log-level: %w", err)
+			}
+			log := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
+			sb, err := sandbox.Open(cmd.Context(), sandbox.Options{
+				DataDir: dataDir,
+				DuckDB:  duck.Config{MemoryLimit: memLimit, Threads: threads},
+				Logger:  log,
+			})
+			if err != nil {
+				return err
+			}
+			defer sb.Close()
+			ln, err := net.Listen("tcp", listen)
+			if err != nil {
+				return fmt.Errorf("listen on %s: %w", listen, err)
+			}
+			if sb.AdminTokenCreated {
+				fmt.Fprintf(cmd.OutOrStdout(), "admin token written to %s (mode 0600; shown nowhere else)\n", sb.AdminTokenPath)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "inviso %s serving http://%s with data directory %s\n", api.Version, ln.Addr(), dataDir)
+			log.Info("serving", "listen", ln.Addr().String(), "data", dataDir)
+			return api.Serve(cmd.Context(), ln, api.New(sb, api.Options{Logger: log, MaxUploadBytes: maxUpload}), log)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&dataDir, "data", envOr("INVISO_DATA", sandbox.DefaultDataDir), "data directory (INVISO_DATA)")
+	f.StringVar(&listen, "listen", envOr("INVISO_LISTEN", DefaultListen), "listen address (INVISO_LISTEN)")
+	f.StringVar(&memLimit, "memory-limit", os.Getenv("INVISO_MEMORY_LIMIT"), "DuckDB memory_limit per instance, e.g. 4GB (INVISO_MEMORY_LIMIT; default DuckDB's)")
+	f.IntVar(&threads, "threads", envInt("INVISO_THREADS", 0), "DuckDB threads per instance (INVISO_THREADS; 0 = one per core)")
+	f.Int64Var(&maxUpload, "max-upload", api.DefaultMaxUploadBytes, "largest accepted upload in bytes")
+	f.StringVar(&logLevel, "log-level", envOr("INVISO_LOG_LEVEL", "info"), "debug, info, warn or error (INVISO_LOG_LEVEL)")
+	return cmd
+}
+
+func envInt(key string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(key)); err == nil {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,247 @@
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/inviso/inviso/connectors/synth"
+	"github.com/inviso/inviso/sandbox"
+	"github.com/inviso/inviso/sandbox/api"
+	"github.com/inviso/inviso/sandbox/catalog"
+	"github.com/inviso/inviso/sandbox/client"
+	"github.com/inviso/inviso/sandbox/duck"
+	"github.com/inviso/inviso/sandbox/fault"
+)
+
+// Options configure a demo run.
+type Options struct {
+	DataDir string // must not hold an earlier demo
+	Rows    int    // citizens to generate (default 20,000)
+	Seed    int64
+	DuckDB  duck.Config
+	Logger  *slog.Logger
+}
+
+// Result is what a run produced, for tests and callers.
+type Result struct {
+	Citizens, Benefits catalog.Version
+	Tokens             map[string]string // principal id → token
+	Server             string
+}
+
+// The cast of the demo (Art. 3 roles).
+var (
+	agencies = []catalog.Agency{
+		{ID: "civil-affairs", Name: "肇庆市民政局 (civil affairs bureau)", Kind: catalog.KindSource},
+		{ID: "hrss", Name: "肇庆市人力资源和社会保障局 (human resources and social security bureau)", Kind: catalog.KindSource},
+		{ID: "data-bureau", Name: "肇庆市政务服务和数据管理局 (implementing agency)", Kind: catalog.KindImplementing},
+		{ID: "operator", Name: "肇庆数据运营有限公司 (operating agency)", Kind: catalog.KindOperating},
+		{ID: "devco", Name: "某数据科技有限公司 (development agency)", Kind: catalog.KindDevelopment},
+		{ID: "audit-office", Name: "肇庆市审计局 (supervisor)", Kind: catalog.KindSupervision},
+	}
+	principals = []struct {
+		id, agency string
+		role       catalog.Role
+	}{
+		{"ca-loader", "civil-affairs", catalog.RoleSource},
+		{"hr-loader", "hrss", catalog.RoleSource},
+		{"reviewer", "data-bureau", catalog.RoleImplementer},
+		{"ops", "operator", catalog.RoleOperator},
+		{"analyst", "devco", catalog.RoleDeveloper},
+		{"inspector", "audit-office", catalog.RoleAuditor},
+	}
+)
+
+// Run performs the walk-through, printing what happens to out.
+func Run(ctx context.Context, out io.Writer, opt Options) (*Result, error) {
+	if opt.Rows == 0 {
+		opt.Rows = 20_000
+	}
+	if opt.Seed == 0 {
+		opt.Seed = 1
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	p := func(format string, args ...any) { fmt.Fprintf(out, format+"\n", args...) }
+
+	sb, err := sandbox.Open(ctx, sandbox.Options{DataDir: opt.DataDir, DuckDB: opt.DuckDB, Logger: opt.Logger})
+	if err != nil {
+		return nil, err
+	}
+	defer sb.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	sctx, stop := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- api.Serve(sctx, ln, api.New(sb, api.Options{Logger: opt.Logger}), opt.Logger) }()
+	defer func() { stop(); <-served }()
+
+	res := &Result{Tokens: map[string]string{}, Server: "http://" + ln.Addr().String()}
+	adminTok, err := os.ReadFile(sb.AdminTokenPath)
+	if err != nil {
+		return nil, fmt.Errorf("read admin token: %w", err)
+	}
+	admin, err := client.New(res.Server, string(adminTok), nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := admin.WaitReady(ctx); err != nil {
+		return nil, err
+	}
+	p("inviso demo — raw data never leaves the domain; data is usable but invisible (原始数据不出域、数据可用不可见)")
+	p("")
+	p("1. A sandbox server is running on %s with its data directory at %s.", res.Server, opt.DataDir)
+	p("   On first start it created the platform administrator and wrote its token to %s (mode 0600).", sb.AdminTokenPath)
+
+	p("")
+	p("2. The data management agency registers the agencies of the regulation (Art. 3) and their people:")
+	for _, a := range agencies {
+		if _, err := admin.CreateAgency(ctx, a); err != nil {
+			if fault.CodeOf(err) == fault.Conflict {
+				return nil, fmt.Errorf("%s already holds a demo; run the demo on a fresh data directory: %w", opt.DataDir, err)
+			}
+			return nil, err
+		}
+		p("   - agency %-14s %s", a.ID, a.Name)
+	}
+	for _, pr := range principals {
+		_, tok, err := admin.CreatePrincipal(ctx, pr.id, pr.agency, pr.role)
+		if err != nil {
+			return nil, err
+		}
+		res.Tokens[pr.id] = tok
+		p("   - principal %-10s acts for %-14s as %s (a 256-bit token, stored only as its hash)", pr.id, pr.agency, pr.role)
+	}
+	as := func(id string) *client.Client { return admin.WithToken(res.Tokens[id]) }
+
+	p("")
+	p("3. The source agencies register their datasets in the catalog (Art. 17):")
+	sets := []struct {
+		loader string
+		d      catalog.Dataset
+		table  synth.Table
+		format synth.Format
+	}{
+		{"ca-loader", catalog.Dataset{Name: "citizens", Description: "户籍人口基本信息 — residents with resident ID, phone, district, household income and diagnosis",
+			Classification: catalog.L3Sensitive, PrivacyUnit: "person_id", UpdateFrequency: "monthly"}, synth.Citizens, synth.CSV},
+		{"hr-loader", catalog.Dataset{Name: "benefits", Description: "社会保障待遇发放 — social benefit payments by programme",
+			Classification: catalog.L3Sensitive, PrivacyUnit: "person_id", UpdateFrequency: "monthly"}, synth.Benefits, synth.Parquet},
+	}
+	for _, s := range sets {
+		d, err := as(s.loader).RegisterDataset(ctx, s.d)
+		if err != nil {
+			return nil, err
+		}
+		p("   - %s by %s: classification %s, privacy unit %s", d.Name, d.Agency, d.Classification, d.PrivacyUnit)
+	}
+
+	p("")
+	p("4. They generate synthetic data (%d citizens, seed %d; no real person) and import it:", opt.Rows, opt.Seed)
+	genDir, err := os.MkdirTemp("", "inviso-demo-files-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(genDir)
+	for i, s := range sets {
+		path, rows, err := synth.WriteFile(ctx, genDir, memory.DefaultAllocator, s.table, s.format, synth.Config{Rows: opt.Rows, Seed: opt.Seed})
+		if err != nil {
+			return nil, err
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		start := time.Now()
+		v, err := as(s.loader).Import(ctx, s.d.Name, string(s.format), f, false)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		took := time.Since(start)
+		if v.Rows != rows {
+			return nil, fmt.Errorf("imported %d rows of %s, generated %d", v.Rows, s.d.Name, rows)
+		}
+		p("   - %s.%s → %s version %d: %d rows in %s, digest %s", s.table, s.format, v.Dataset, v.Number, v.Rows, took.Round(time.Millisecond), v.Digest[:19]+"…")
+		if i == 0 {
+			res.Citizens = v
+		} else {
+			res.Benefits = v
+		}
+	}
+
+	p("")
+	p("5. Anyone signed in can read the catalog: schema and counts, never a value (no min, max or sample):")
+	d, err := as("analyst").Dataset(ctx, "citizens")
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range d.Versions[len(d.Versions)-1].Columns {
+		p("   - %-15s %-9s nulls %-7d ≈%d distinct", c.Name, c.Type, c.Nulls, c.ApproxDistinct)
+	}
+
+	p("")
+	p("6. And the platform refuses what it must, with a stable code and nothing half-done:")
+	refusals := []struct {
+		what string
+		try  func() error
+	}{
+		{"the developer tries to upload data", func() error {
+			_, err := as("analyst").Import(ctx, "citizens", "csv", strings.NewReader("person_id\nx\n"), false)
+			return err
+		}},
+		{"the HR bureau tries to overwrite the civil-affairs dataset", func() error {
+			_, err := as("hr-loader").Import(ctx, "citizens", "csv", strings.NewReader("person_id\nx\n"), false)
+			return err
+		}},
+		{"a request without a token", func() error {
+			_, err := admin.WithToken("").Datasets(ctx)
+			return err
+		}},
+		{"a CSV whose third line has an extra field", func() error {
+			_, err := as("ca-loader").Import(ctx, "citizens", "csv", strings.NewReader(badCSV()), false)
+			return err
+		}},
+		{"a new version with a column the last one did not have", func() error {
+			_, err := as("hr-loader").Import(ctx, "benefits", "csv", strings.NewReader("person_id,program,amount,paid_on,extra\nZQ0000000001,医疗救助,100.00,2025-01-01,1\n"), false)
+			return err
+		}},
+	}
+	for _, r := range refusals {
+		err := r.try()
+		var f *fault.Error
+		if !errors.As(err, &f) {
+			return nil, fmt.Errorf("%s: expected a refusal, got %v", r.what, err)
+		}
+		p("   - %s → %s: %s", r.what, f.Code, f.Message)
+	}
+	after, err := admin.Dataset(ctx, "citizens")
+	if err != nil {
+		return nil, err
+	}
+	p("   The catalog still holds exactly %d version(s) of citizens.", len(after.Versions))
+
+	p("")
+	p("Done. Raw rows stayed in %s; only names, counts and digests left it.", filepath.Join(opt.DataDir, "store"))
+	return res, nil
+}
+
+// badCSV is a citizens file whose third line has one field too many.
+func badCSV() string {
+	h := "person_id,name,id_number,phone,gender,birth_date,district,income,diagnosis_code\n"
+	ok := "ZQ0000000001,张三,441202199001011234,13800138000,男,1990-01-01,端州区,52000,\n"
+	bad := "ZQ0000000002,李四,441202199001021234,13800138001,女,1990-01-02,端州区,61000,,extra\n"
+	return h + ok + bad
+}

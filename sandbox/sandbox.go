@@ -1,0 +1,187 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/inviso/inviso/connectors"
+	"github.com/inviso/inviso/crypto/token"
+	"github.com/inviso/inviso/sandbox/catalog"
+	"github.com/inviso/inviso/sandbox/duck"
+	"github.com/inviso/inviso/sandbox/fault"
+	"github.com/inviso/inviso/sandbox/store"
+)
+
+// Defaults of a sandbox that is given no options.
+const (
+	DefaultDataDir = "inviso-data"
+	// AdminTokenFile is where the bootstrap admin token is written, inside the data directory.
+	AdminTokenFile = "admin.token"
+	// PlatformAgency and AdminPrincipal are created on first start.
+	PlatformAgency = "platform"
+	AdminPrincipal = "admin"
+)
+
+// Options configure a Sandbox.
+type Options struct {
+	DataDir string // default DefaultDataDir
+	// DuckDB limits every DuckDB instance the sandbox opens (memory_limit, threads).
+	DuckDB  duck.Config
+	Logger  *slog.Logger
+	Clock   func() time.Time
+	Loaders map[connectors.Format]connectors.Loader // default DefaultLoaders()
+}
+
+// Sandbox is the running domain.
+type Sandbox struct {
+	opt     Options
+	log     *slog.Logger
+	lock    *os.File
+	catalog *catalog.Catalog
+	store   *store.Store
+
+	// AdminTokenPath is the file holding the bootstrap admin token.
+	AdminTokenPath string
+	// AdminTokenCreated is true when this start created the admin principal and its token.
+	AdminTokenCreated bool
+}
+
+// Open opens (creating on first use) the data directory and everything in it.
+func Open(ctx context.Context, opt Options) (_ *Sandbox, err error) {
+	if opt.DataDir == "" {
+		opt.DataDir = DefaultDataDir
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.Clock == nil {
+		opt.Clock = time.Now
+	}
+	if opt.Loaders == nil {
+		opt.Loaders = DefaultLoaders()
+	}
+	if err := opt.DuckDB.Validate(); err != nil {
+		return nil, fault.Wrap(err, fault.InvalidInput, "duckdb settings: %v", err)
+	}
+	if err := os.MkdirAll(opt.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("open sandbox: %w", err)
+	}
+	sb := &Sandbox{opt: opt, log: opt.Logger}
+	defer func() {
+		if err != nil {
+			sb.Close()
+		}
+	}()
+	if sb.lock, err = lockDir(opt.DataDir); err != nil {
+		return nil, err
+	}
+	sb.catalog, err = catalog.Open(ctx, filepath.Join(opt.DataDir, "control.duckdb"), opt.DuckDB, catalog.WithClock(opt.Clock))
+	if err != nil {
+		return nil, err
+	}
+	sb.store, err = store.Open(ctx, store.Options{
+		Root:    filepath.Join(opt.DataDir, "store"),
+		Staging: filepath.Join(opt.DataDir, "staging"),
+		Catalog: sb.catalog,
+		Loaders: opt.Loaders,
+		DuckDB:  opt.DuckDB,
+		Logger:  opt.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := sb.bootstrap(ctx); err != nil {
+		return nil, err
+	}
+	return sb, nil
+}
+
+// Close releases the data directory.
+func (sb *Sandbox) Close() error {
+	var errs []error
+	if sb.catalog != nil {
+		errs = append(errs, sb.catalog.Close())
+	}
+	if sb.lock != nil {
+		errs = append(errs, sb.lock.Close()) // closing drops the flock
+	}
+	return errors.Join(errs...)
+}
+
+// lockDir takes an exclusive lock on the data directory so two servers never share it.
+func lockDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, "LOCK"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock data directory: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fault.Wrap(err, fault.Conflict, "data directory %s is in use by another inviso process", dir)
+	}
+	return f, nil
+}
+
+// bootstrap creates the platform agency and the admin principal on first start and writes the
+// admin token to <data>/admin.token (0600). Later starts leave both alone.
+func (sb *Sandbox) bootstrap(ctx context.Context) error {
+	sb.AdminTokenPath = filepath.Join(sb.opt.DataDir, AdminTokenFile)
+	if _, err := sb.catalog.Principal(ctx, AdminPrincipal); err == nil {
+		return nil
+	} else if fault.CodeOf(err) != fault.NotFound {
+		return err
+	}
+	if _, err := sb.catalog.Agency(ctx, PlatformAgency); fault.CodeOf(err) == fault.NotFound {
+		if _, err := sb.catalog.CreateAgency(ctx, catalog.Agency{ID: PlatformAgency, Name: "数据管理机构 (platform administration)", Kind: catalog.KindDataManagement}); err != nil {
+			return fmt.Errorf("bootstrap: %w", err)
+		}
+	} else if err != nil {
+		return err
+	}
+	tok, err := token.New()
+	if err != nil {
+		return err
+	}
+	// Write the token first, atomically: a crash between the two steps leaves a token file
+	// without a principal, which the next start replaces, never a principal nobody can use.
+	if err := writeSecret(sb.AdminTokenPath, tok.Token+"\n"); err != nil {
+		return fmt.Errorf("bootstrap: write admin token: %w", err)
+	}
+	if _, err := sb.catalog.CreatePrincipal(ctx, catalog.Principal{ID: AdminPrincipal, Agency: PlatformAgency, Roles: []catalog.Role{catalog.RoleAdmin}}, tok.Selector, tok.Hash); err != nil {
+		return fmt.Errorf("bootstrap: %w", err)
+	}
+	sb.AdminTokenCreated = true
+	sb.log.Info("created the admin principal; its token is in the data directory", "file", sb.AdminTokenPath)
+	return nil
+}
+
+// writeSecret writes a file readable only by its owner, atomically.
+func writeSecret(path, content string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".token-")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := io.WriteString(tmp, content); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -1,0 +1,336 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/inviso/inviso/connectors"
+	"github.com/inviso/inviso/sandbox/catalog"
+	"github.com/inviso/inviso/sandbox/duck"
+	"github.com/inviso/inviso/sandbox/fault"
+)
+
+// Options configure a Store. Root, Staging, Catalog and Loaders are required.
+type Options struct {
+	Root    string // where version files live
+	Staging string // where uploads and half-built versions live; swept at Open
+	Catalog *catalog.Catalog
+	Loaders map[connectors.Format]connectors.Loader
+	// DuckDB limits every import instance (memory, threads). Paths are set per import.
+	DuckDB duck.Config
+	Logger *slog.Logger
+}
+
+// Store is the raw domain store.
+type Store struct {
+	opt Options
+	log *slog.Logger
+}
+
+// Open prepares the store and removes what a crash may have left: everything in staging, and any
+// file under Root that no committed version references.
+func Open(ctx context.Context, opt Options) (*Store, error) {
+	if opt.Root == "" || opt.Staging == "" || opt.Catalog == nil || len(opt.Loaders) == 0 {
+		return nil, errors.New("open store: root, staging, catalog and loaders are required")
+	}
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Store{opt: opt, log: log}
+	for _, d := range []string{opt.Root, opt.Staging} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+	}
+	if err := s.sweep(ctx); err != nil {
+		return nil, fmt.Errorf("open store: sweep: %w", err)
+	}
+	return s, nil
+}
+
+// sweep deletes staging leftovers and unreferenced version files.
+func (s *Store) sweep(ctx context.Context) error {
+	entries, err := os.ReadDir(s.opt.Staging)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(s.opt.Staging, e.Name())); err != nil {
+			return err
+		}
+		s.log.Info("removed an interrupted import", "staging", e.Name())
+	}
+	keep, err := s.opt.Catalog.VersionFiles(ctx)
+	if err != nil {
+		return err
+	}
+	return filepath.WalkDir(s.opt.Root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(s.opt.Root, path)
+		if err != nil {
+			return err
+		}
+		if !keep[filepath.ToSlash(rel)] {
+			s.log.Warn("removed a version file no committed version references", "file", rel)
+			return os.Remove(path)
+		}
+		return nil
+	})
+}
+
+// Import is one upload to import.
+type Import struct {
+	Dataset    catalog.Dataset
+	Format     connectors.Format
+	Body       io.Reader
+	AllowDrift bool   // accept a column set different from the previous version's
+	Actor      string // principal id, recorded with the version
+}
+
+// tableName is the one table of every version file.
+const tableName = "data"
+
+// Import loads an upload as the dataset's next immutable version.
+func (s *Store) Import(ctx context.Context, in Import) (catalog.Version, error) {
+	loader, ok := s.opt.Loaders[in.Format]
+	if !ok {
+		return catalog.Version{}, fault.E(fault.InvalidInput, "format %q is not supported (csv, parquet, ndjson, arrow)", in.Format)
+	}
+	work, err := os.MkdirTemp(s.opt.Staging, "import-")
+	if err != nil {
+		return catalog.Version{}, fmt.Errorf("import %s: %w", in.Dataset.Name, err)
+	}
+	defer os.RemoveAll(work)
+
+	upload := filepath.Join(work, "upload."+string(in.Format))
+	digest, size, err := receive(upload, in.Body)
+	if err != nil {
+		return catalog.Version{}, err
+	}
+	if size == 0 {
+		return catalog.Version{}, inputFault(&connectors.InputError{Format: in.Format, Kind: connectors.KindEmpty, Detail: "the upload has no bytes"})
+	}
+
+	prev, hasPrev, err := s.opt.Catalog.Latest(ctx, in.Dataset.Name)
+	if err != nil {
+		return catalog.Version{}, err
+	}
+	var want []connectors.Column
+	if hasPrev && !in.AllowDrift {
+		for _, c := range prev.Columns {
+			want = append(want, connectors.Column{Name: c.Name, Type: c.Type})
+		}
+	}
+
+	built := filepath.Join(work, "version.duckdb")
+	cols, rows, err := s.build(ctx, built, upload, loader, want, in)
+	if err != nil {
+		return catalog.Version{}, err
+	}
+
+	rel := filepath.ToSlash(filepath.Join(in.Dataset.Agency, in.Dataset.Name, randomName()+".duckdb"))
+	final := filepath.Join(s.opt.Root, filepath.FromSlash(rel))
+	if err := publish(built, final); err != nil {
+		return catalog.Version{}, fmt.Errorf("import %s: publish: %w", in.Dataset.Name, err)
+	}
+	after := 0
+	if hasPrev {
+		after = prev.Number
+	}
+	v, err := s.opt.Catalog.AddVersion(ctx, catalog.Version{
+		Dataset: in.Dataset.Name, Digest: digest, Format: string(in.Format), Rows: rows, Bytes: size,
+		Columns: cols, File: rel, ImportedBy: in.Actor,
+	}, after)
+	if err != nil {
+		os.Remove(final) // never referenced; the sweep would remove it too
+		return catalog.Version{}, err
+	}
+	s.log.Info("version imported", "dataset", v.Dataset, "version", v.Number, "rows", v.Rows, "bytes", v.Bytes, "digest", v.Digest, "actor", in.Actor)
+	return v, nil
+}
+
+// receive streams body to path, hashing it on the way.
+func receive(path string, body io.Reader) (digest string, size int64, err error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	size, err = io.CopyBuffer(io.MultiWriter(f, h), body, make([]byte, 1<<20))
+	if err != nil {
+		var coded *fault.Error
+		if errors.As(err, &coded) { // e.g. the API's size limit
+			return "", 0, err
+		}
+		return "", 0, fault.Wrap(err, fault.InvalidInput, "the upload could not be read to its end")
+	}
+	if err := f.Close(); err != nil {
+		return "", 0, err
+	}
+	return sumString(h), size, nil
+}
+
+func sumString(h hash.Hash) string { return "sha256:" + hex.EncodeToString(h.Sum(nil)) }
+
+// build loads the upload into a fresh, locked DuckDB file and describes its columns.
+func (s *Store) build(ctx context.Context, dbPath, upload string, loader connectors.Loader, want []connectors.Column, in Import) ([]catalog.ColumnStats, int64, error) {
+	cfg := s.opt.DuckDB
+	cfg.ReadOnly = false
+	cfg.AllowedPaths = []string{upload}
+	db, err := duck.Open(ctx, dbPath, cfg)
+	if err != nil {
+		return nil, 0, fmt.Errorf("import %s: %w", in.Dataset.Name, err)
+	}
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer conn.Close()
+
+	if err := loader.Load(ctx, conn, upload, tableName, want); err != nil {
+		var ie *connectors.InputError
+		if errors.As(err, &ie) {
+			return nil, 0, inputFault(ie)
+		}
+		return nil, 0, fmt.Errorf("import %s: load: %w", in.Dataset.Name, err)
+	}
+	cols, rows, err := describe(ctx, conn)
+	if err != nil {
+		return nil, 0, fmt.Errorf("import %s: describe: %w", in.Dataset.Name, err)
+	}
+	if rows == 0 {
+		return nil, 0, inputFault(&connectors.InputError{Format: in.Format, Kind: connectors.KindEmpty, Detail: "the file has no data rows"})
+	}
+	if !hasColumn(cols, in.Dataset.PrivacyUnit) {
+		return nil, 0, fault.E(fault.InvalidInput, "the file has no column %q, the dataset's privacy unit", in.Dataset.PrivacyUnit)
+	}
+	if _, err := conn.ExecContext(ctx, "CHECKPOINT"); err != nil {
+		return nil, 0, fmt.Errorf("import %s: checkpoint: %w", in.Dataset.Name, err)
+	}
+	return cols, rows, nil
+}
+
+func hasColumn(cols []catalog.ColumnStats, name string) bool {
+	for _, c := range cols {
+		if strings.EqualFold(c.Name, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// describe returns the columns of the version table with null and approximate distinct counts,
+// in one scan. No minimum, maximum or sample value is computed: they would be raw values.
+func describe(ctx context.Context, conn *sql.Conn) ([]catalog.ColumnStats, int64, error) {
+	rs, err := conn.QueryContext(ctx, `SELECT column_name, data_type FROM information_schema.columns
+		WHERE table_name = ? ORDER BY ordinal_position`, tableName)
+	if err != nil {
+		return nil, 0, err
+	}
+	var cols []catalog.ColumnStats
+	for rs.Next() {
+		var c catalog.ColumnStats
+		if err := rs.Scan(&c.Name, &c.Type); err != nil {
+			rs.Close()
+			return nil, 0, err
+		}
+		cols = append(cols, c)
+	}
+	rs.Close()
+	if err := rs.Err(); err != nil {
+		return nil, 0, err
+	}
+	if len(cols) == 0 {
+		return nil, 0, errors.New("the loaded table has no columns")
+	}
+	exprs := []string{"count(*)"}
+	for _, c := range cols {
+		id := duck.Ident(c.Name)
+		exprs = append(exprs, "count(*) - count("+id+")", "approx_count_distinct("+id+")")
+	}
+	dest := make([]any, 1+2*len(cols))
+	var rows int64
+	dest[0] = &rows
+	for i := range cols {
+		dest[1+2*i] = &cols[i].Nulls
+		dest[2+2*i] = &cols[i].ApproxDistinct
+	}
+	err = conn.QueryRowContext(ctx, "SELECT "+strings.Join(exprs, ", ")+" FROM "+tableName).Scan(dest...)
+	return cols, rows, err
+}
+
+// publish makes a finished version file durable and moves it into the store atomically.
+func publish(built, final string) error {
+	if err := syncFile(built); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(final), 0o700); err != nil {
+		return err
+	}
+	if err := os.Rename(built, final); err != nil {
+		return err
+	}
+	return syncFile(filepath.Dir(final))
+}
+
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
+
+func randomName() string {
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on Linux
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// inputFault turns a connector's input error into a client error. The InputError's text is
+// composed by the connector without cell values, so it may be shown.
+func inputFault(ie *connectors.InputError) *fault.Error {
+	code := fault.InvalidInput
+	msg := ie.Error()
+	if ie.Kind == connectors.KindSchemaDrift {
+		code = fault.SchemaDrift
+		msg += " (import with allow_drift to accept the new columns as a new schema)"
+	}
+	return (&fault.Error{Code: code, Message: msg, Cause: ie}).With(fault.Reason{Code: string(ie.Kind), Message: msg})
+}
+
+// Path is the absolute path of a version's file, for trusted readers.
+func (s *Store) Path(v catalog.Version) string {
+	return filepath.Join(s.opt.Root, filepath.FromSlash(v.File))
+}
+
+// OpenVersion opens a version read-only in a locked instance, for trusted readers only.
+func (s *Store) OpenVersion(ctx context.Context, v catalog.Version) (*sql.DB, error) {
+	cfg := s.opt.DuckDB
+	cfg.ReadOnly = true
+	cfg.AllowedPaths = nil
+	return duck.Open(ctx, s.Path(v), cfg)
+}
+
+// Table is the name of the table inside every version file.
+const Table = tableName
