@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/inviso/inviso/sandbox"
@@ -118,7 +119,14 @@ func (s *Server) table() []route {
 
 // dispatch picks the route of a method, authenticates and checks roles.
 func (s *Server) dispatch(rs []route) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		w := &statusWriter{ResponseWriter: rw}
+		var actor catalog.Principal
+		defer func() {
+			s.log.Info("request", "method", r.Method, "path", clipPath(r.URL.Path), "status", w.status,
+				"principal", actor.ID, "duration_ms", time.Since(start).Milliseconds())
+		}()
 		i := slices.IndexFunc(rs, func(rt route) bool { return rt.method == r.Method })
 		if i < 0 {
 			var allow []string
@@ -131,7 +139,6 @@ func (s *Server) dispatch(rs []route) http.Handler {
 			return
 		}
 		rt := rs[i]
-		var actor catalog.Principal
 		if !rt.access.public {
 			bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 			if !ok {
@@ -156,6 +163,29 @@ func (s *Server) dispatch(rs []route) http.Handler {
 		}
 	})
 }
+
+// statusWriter remembers the status code for the access log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 

@@ -1,0 +1,41 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/inviso/inviso/sandbox/duck"
+	"github.com/inviso/inviso/sandbox/fault"
+)
+
+func TestDemoRunsEndToEnd(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	dir := t.TempDir()
+	res, err := Run(context.Background(), &out, Options{DataDir: dir, Rows: 2000, Seed: 3, DuckDB: duck.Config{Threads: 2}})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if res.Citizens.Rows != 2000 || res.Benefits.Rows == 0 || res.Citizens.Number != 1 {
+		t.Fatalf("result: %+v", res)
+	}
+	text := out.String()
+	for _, want := range []string{"forbidden", "unauthenticated", "invalid_input", "schema_drift", "exactly 1 version(s)"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, text)
+		}
+	}
+	// The refusal of the malformed CSV names its line, not the values on it.
+	for _, raw := range []string{"李四", "13800138001", "441202199001021234"} {
+		if strings.Contains(text, raw) {
+			t.Errorf("demo output echoes the raw value %q", raw)
+		}
+	}
+	// Running it again on the same directory is refused clearly, not half-done.
+	_, err = Run(context.Background(), &bytes.Buffer{}, Options{DataDir: dir, Rows: 1000})
+	if fault.CodeOf(err) != fault.Conflict || !strings.Contains(err.Error(), "fresh data directory") {
+		t.Fatalf("second run: %v", err)
+	}
+}
