@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Format names a file format a source agency can upload.
@@ -57,8 +60,8 @@ type Kind string
 
 // Kinds of input errors.
 const (
-	KindEmpty       Kind = "empty_file"       // no bytes, or no data rows
-	KindMalformed   Kind = "malformed"        // not parseable as the format (bad quoting, broken JSON, bad footer)
+	KindEmpty       Kind = "empty_file" // no bytes, or no data rows
+	KindMalformed   Kind = "malformed"  // not parseable as the format (bad quoting, broken JSON, bad footer)
 	KindColumnCount Kind = "wrong_column_count"
 	KindEncoding    Kind = "invalid_utf8"
 	KindType        Kind = "type_mismatch" // a value that does not convert to its column's type
@@ -92,3 +95,145 @@ func (e *InputError) Error() string {
 
 // Unwrap makes errors.Is(err, ErrInvalid) true.
 func (e *InputError) Unwrap() error { return ErrInvalid }
+
+// MaxColumnName is the longest column name accepted, in characters.
+const MaxColumnName = 63
+
+// CheckColumnNames refuses column names that are not plain names: each must be non-empty, at
+// most MaxColumnName characters of Unicode letters, digits and underscore, must not start with
+// a digit, and must be unique ignoring case (DuckDB identifiers are case-insensitive). Names are
+// printed in the error: they are schema, not values.
+func CheckColumnNames(f Format, names []string) error {
+	if len(names) == 0 {
+		return &InputError{Format: f, Kind: KindColumnName, Detail: "the file has no columns"}
+	}
+	seen := make(map[string]int, len(names))
+	for i, n := range names {
+		if d := nameProblem(n); d != "" {
+			e := &InputError{Format: f, Kind: KindColumnName, Detail: fmt.Sprintf("column %d %s", i+1, d)}
+			if utf8.ValidString(n) && n != "" {
+				e.Column = n
+			}
+			return e
+		}
+		k := strings.ToLower(n)
+		if j, dup := seen[k]; dup {
+			return &InputError{Format: f, Kind: KindColumnName, Column: n,
+				Detail: fmt.Sprintf("columns %d and %d have the same name (names are case-insensitive)", j+1, i+1)}
+		}
+		seen[k] = i
+	}
+	return nil
+}
+
+func nameProblem(n string) string {
+	switch {
+	case n == "":
+		return "has an empty name"
+	case !utf8.ValidString(n):
+		return "has a name that is not valid UTF-8"
+	case utf8.RuneCountInString(n) > MaxColumnName:
+		return fmt.Sprintf("has a name longer than %d characters", MaxColumnName)
+	}
+	for i, r := range n {
+		if i == 0 && unicode.IsDigit(r) {
+			return "has a name starting with a digit"
+		}
+		if r != '_' && !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			return "has a name with a character other than a letter, digit or underscore"
+		}
+	}
+	return ""
+}
+
+// CheckSchema compares the file's column names, in order, with the expected schema and returns
+// an *InputError of kind KindSchemaDrift naming added, missing and reordered columns.
+func CheckSchema(f Format, got []string, want []Column) error {
+	same := len(got) == len(want)
+	for i := 0; same && i < len(got); i++ {
+		same = got[i] == want[i].Name
+	}
+	if same {
+		return nil
+	}
+	wantSet := make(map[string]bool, len(want))
+	for _, c := range want {
+		wantSet[c.Name] = true
+	}
+	gotSet := make(map[string]bool, len(got))
+	var added, missing []string
+	for _, n := range got {
+		gotSet[n] = true
+		if !wantSet[n] {
+			added = append(added, n)
+		}
+	}
+	for _, c := range want {
+		if !gotSet[c.Name] {
+			missing = append(missing, c.Name)
+		}
+	}
+	var parts []string
+	if len(added) > 0 {
+		parts = append(parts, "added "+quoteNames(added))
+	}
+	if len(missing) > 0 {
+		parts = append(parts, "missing "+quoteNames(missing))
+	}
+	if len(added) == 0 && len(missing) == 0 {
+		parts = append(parts, fmt.Sprintf("columns reordered: expected %s, got %s", quoteNames(columnNames(want)), quoteNames(got)))
+	}
+	return &InputError{Format: f, Kind: KindSchemaDrift, Detail: strings.Join(parts, "; ")}
+}
+
+func columnNames(cs []Column) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.Name
+	}
+	return out
+}
+
+func quoteNames(ns []string) string {
+	q := make([]string, len(ns))
+	for i, n := range ns {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
+}
+
+// ValidType reports whether t looks like a DuckDB type name as DuckDB spells it (BIGINT,
+// DECIMAL(12,2), VARCHAR[], STRUCT(a BIGINT, b VARCHAR)). Loaders put wanted types into SQL
+// text, so anything else (quotes, semicolons, comments, unbalanced parentheses) is refused.
+func ValidType(t string) bool {
+	if t == "" || len(t) > 512 {
+		return false
+	}
+	depth := 0
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_', c == ' ', c == ',', c == '[', c == ']':
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+			if depth < 0 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return depth == 0 && !strings.Contains(t, "--")
+}
+
+// CheckWant refuses an expected schema a loader could not safely put into SQL.
+func CheckWant(want []Column) error {
+	for _, c := range want {
+		if nameProblem(c.Name) != "" || !ValidType(c.Type) {
+			return fmt.Errorf("expected schema: column %q of type %q is not usable", c.Name, c.Type)
+		}
+	}
+	return nil
+}
