@@ -3,6 +3,8 @@ package sandbox
 import (
 	"context"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/inviso/inviso/connectors"
 	"github.com/inviso/inviso/sandbox/catalog"
@@ -18,6 +20,23 @@ func (sb *Sandbox) RegisterDataset(ctx context.Context, actor catalog.Principal,
 	}
 	if d.Agency != actor.Agency {
 		return catalog.Dataset{}, fault.E(fault.Forbidden, "a source agency registers only its own datasets; you act for %q", actor.Agency)
+	}
+	if len(d.Schema) > 0 {
+		want := make([]connectors.Column, len(d.Schema))
+		names := make([]string, len(d.Schema))
+		for i, c := range d.Schema {
+			want[i] = connectors.Column{Name: c.Name, Type: c.Type}
+			names[i] = c.Name
+		}
+		if err := connectors.CheckColumnNames("schema", names); err != nil {
+			return catalog.Dataset{}, fault.Wrap(err, fault.InvalidInput, "declared schema: %v", err)
+		}
+		if err := connectors.CheckWant(want); err != nil {
+			return catalog.Dataset{}, fault.Wrap(err, fault.InvalidInput, "declared schema: %v", err)
+		}
+		if !slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, d.PrivacyUnit) }) {
+			return catalog.Dataset{}, fault.E(fault.InvalidInput, "declared schema has no column %q, the privacy unit", d.PrivacyUnit)
+		}
 	}
 	d.CreatedBy = actor.ID
 	d, err := sb.catalog.RegisterDataset(ctx, d)

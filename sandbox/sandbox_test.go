@@ -95,6 +95,18 @@ func TestSourceActsOnlyForItsAgency(t *testing.T) {
 	if _, err := sb.RegisterDataset(ctx, hr, catalog.Dataset{Name: "x", Agency: "civil-affairs", Description: "x", Classification: catalog.L1Public, PrivacyUnit: "id", UpdateFrequency: "once"}); fault.CodeOf(err) != fault.Forbidden {
 		t.Fatalf("register for another agency: %v", err)
 	}
+	for name, schema := range map[string][]catalog.SchemaColumn{
+		"no unit":    {{Name: "district", Type: "VARCHAR"}},
+		"bad type":   {{Name: "person_id", Type: "VARCHAR); DROP TABLE x; --"}},
+		"dup column": {{Name: "person_id", Type: "VARCHAR"}, {Name: "PERSON_ID", Type: "VARCHAR"}},
+		"bad name":   {{Name: "person id", Type: "VARCHAR"}},
+	} {
+		bad := d
+		bad.Name, bad.Schema = "s_"+strings.ReplaceAll(name, " ", "_"), schema
+		if _, err := sb.RegisterDataset(ctx, ca, bad); fault.CodeOf(err) != fault.InvalidInput {
+			t.Errorf("declared schema %s: %v", name, err)
+		}
+	}
 	got, err := sb.RegisterDataset(ctx, ca, d)
 	if err != nil || got.Agency != "civil-affairs" || got.CreatedBy != "ca" {
 		t.Fatalf("register: %+v %v", got, err)

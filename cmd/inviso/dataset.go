@@ -25,7 +25,7 @@ func newDatasetRegisterCmd() *cobra.Command {
 	var cf clientFlags
 	var d catalog.Dataset
 	var level string
-	var flags []string
+	var flags, columns []string
 	cmd := &cobra.Command{
 		Use:   "register",
 		Short: "Register a dataset of your agency (source role)",
@@ -39,6 +39,13 @@ func newDatasetRegisterCmd() *cobra.Command {
 			d.Flags = []catalog.Flag{}
 			for _, f := range flags {
 				d.Flags = append(d.Flags, catalog.Flag(f))
+			}
+			for _, c := range columns {
+				name, typ, ok := strings.Cut(c, "=")
+				if !ok || name == "" || typ == "" {
+					return fmt.Errorf("--column %q: want NAME=TYPE, e.g. phone=VARCHAR", c)
+				}
+				d.Schema = append(d.Schema, catalog.SchemaColumn{Name: strings.TrimSpace(name), Type: strings.TrimSpace(typ)})
 			}
 			out, err := c.RegisterDataset(cmd.Context(), d)
 			if err != nil {
@@ -56,6 +63,7 @@ func newDatasetRegisterCmd() *cobra.Command {
 	f.StringSliceVar(&flags, "flag", nil, "Art. 2 flag (repeatable): restricted, secret, needs_subject_consent")
 	f.StringVar(&d.PrivacyUnit, "privacy-unit", "", "column identifying the person or company a row is about")
 	f.StringVar(&d.UpdateFrequency, "update-frequency", "irregular", strings.Join(catalog.Frequencies, ", "))
+	f.StringArrayVar(&columns, "column", nil, "declare the schema, in order (repeatable): NAME=TYPE, e.g. phone=VARCHAR; default: inferred from the first import")
 	for _, n := range []string{"name", "description", "classification", "privacy-unit"} {
 		cmd.MarkFlagRequired(n)
 	}

@@ -79,20 +79,21 @@ func (s *Server) listPrincipals(w http.ResponseWriter, r *http.Request, _ catalo
 
 func (s *Server) registerDataset(w http.ResponseWriter, r *http.Request, actor catalog.Principal) error {
 	var in struct {
-		Name            string         `json:"name"`
-		Agency          string         `json:"agency"`
-		Description     string         `json:"description"`
-		Classification  catalog.Level  `json:"classification"`
-		Flags           []catalog.Flag `json:"flags"`
-		PrivacyUnit     string         `json:"privacy_unit"`
-		UpdateFrequency string         `json:"update_frequency"`
+		Name            string                 `json:"name"`
+		Agency          string                 `json:"agency"`
+		Description     string                 `json:"description"`
+		Classification  catalog.Level          `json:"classification"`
+		Flags           []catalog.Flag         `json:"flags"`
+		PrivacyUnit     string                 `json:"privacy_unit"`
+		UpdateFrequency string                 `json:"update_frequency"`
+		Schema          []catalog.SchemaColumn `json:"schema"`
 	}
 	if err := s.decode(w, r, &in); err != nil {
 		return err
 	}
 	d, err := s.sb.RegisterDataset(r.Context(), actor, catalog.Dataset{
 		Name: in.Name, Agency: in.Agency, Description: in.Description, Classification: in.Classification,
-		Flags: in.Flags, PrivacyUnit: in.PrivacyUnit, UpdateFrequency: in.UpdateFrequency,
+		Flags: in.Flags, PrivacyUnit: in.PrivacyUnit, UpdateFrequency: in.UpdateFrequency, Schema: in.Schema,
 	})
 	if err != nil {
 		return err

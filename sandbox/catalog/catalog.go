@@ -38,6 +38,7 @@ CREATE TABLE IF NOT EXISTS datasets (
 	flags            VARCHAR NOT NULL,
 	privacy_unit     VARCHAR NOT NULL,
 	update_frequency VARCHAR NOT NULL,
+	schema           VARCHAR NOT NULL,
 	created_at       TIMESTAMPTZ NOT NULL,
 	created_by       VARCHAR NOT NULL
 );
@@ -256,6 +257,7 @@ func (c *Catalog) RegisterDataset(ctx context.Context, d Dataset) (Dataset, erro
 	d.CreatedAt = c.now().UTC()
 	d.Versions = []Version{}
 	flags, _ := json.Marshal(d.Flags)
+	declared, _ := json.Marshal(d.Schema)
 	err := c.write(ctx, func(tx *sql.Tx) error {
 		var kind string
 		err := tx.QueryRowContext(ctx, "SELECT kind FROM agencies WHERE id = ?", d.Agency).Scan(&kind)
@@ -271,9 +273,9 @@ func (c *Catalog) RegisterDataset(ctx context.Context, d Dataset) (Dataset, erro
 		if dup, err := exists(ctx, tx, "datasets WHERE name = ?", d.Name); err != nil || dup {
 			return errOr(err, fault.E(fault.Conflict, "dataset %q already exists", d.Name))
 		}
-		_, err = tx.ExecContext(ctx, "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		_, err = tx.ExecContext(ctx, "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			d.Name, d.Agency, d.Description, string(d.Classification), string(flags), d.PrivacyUnit,
-			d.UpdateFrequency, d.CreatedAt, d.CreatedBy)
+			d.UpdateFrequency, string(declared), d.CreatedAt, d.CreatedBy)
 		return err
 	})
 	return d, wrap("register dataset", err)
@@ -315,7 +317,7 @@ func (c *Catalog) Datasets(ctx context.Context) ([]Dataset, error) {
 
 func (c *Catalog) datasets(ctx context.Context, where string, args ...any) ([]Dataset, error) {
 	rows, err := c.db.QueryContext(ctx, `SELECT name, agency, description, classification, flags, privacy_unit,
-		update_frequency, created_at, created_by FROM datasets `+where+" ORDER BY name", args...)
+		update_frequency, schema, created_at, created_by FROM datasets `+where+" ORDER BY name", args...)
 	if err != nil {
 		return nil, wrap("list datasets", err)
 	}
@@ -323,13 +325,16 @@ func (c *Catalog) datasets(ctx context.Context, where string, args ...any) ([]Da
 	out := []Dataset{}
 	for rows.Next() {
 		var d Dataset
-		var level, flags string
+		var level, flags, declared string
 		if err := rows.Scan(&d.Name, &d.Agency, &d.Description, &level, &flags, &d.PrivacyUnit,
-			&d.UpdateFrequency, &d.CreatedAt, &d.CreatedBy); err != nil {
+			&d.UpdateFrequency, &declared, &d.CreatedAt, &d.CreatedBy); err != nil {
 			return nil, wrap("list datasets", err)
 		}
 		d.Classification = Level(level)
 		if err := json.Unmarshal([]byte(flags), &d.Flags); err != nil {
+			return nil, wrap("list datasets", err)
+		}
+		if err := json.Unmarshal([]byte(declared), &d.Schema); err != nil {
 			return nil, wrap("list datasets", err)
 		}
 		out = append(out, d)

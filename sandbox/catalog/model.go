@@ -94,16 +94,19 @@ func (p Principal) Has(r Role) bool { return slices.Contains(p.Roles, r) }
 
 // Dataset is a registered data resource (Art. 17).
 type Dataset struct {
-	Name            string    `json:"name"`
-	Agency          string    `json:"agency"`
-	Description     string    `json:"description"`
-	Classification  Level     `json:"classification"`
-	Flags           []Flag    `json:"flags"`
-	PrivacyUnit     string    `json:"privacy_unit"`
-	UpdateFrequency string    `json:"update_frequency"`
-	CreatedAt       time.Time `json:"created_at"`
-	CreatedBy       string    `json:"created_by"`
-	Versions        []Version `json:"versions"`
+	Name            string `json:"name"`
+	Agency          string `json:"agency"`
+	Description     string `json:"description"`
+	Classification  Level  `json:"classification"`
+	Flags           []Flag `json:"flags"`
+	PrivacyUnit     string `json:"privacy_unit"`
+	UpdateFrequency string `json:"update_frequency"`
+	// Schema, when declared at registration, is what the first version must have (names, order
+	// and DuckDB types); later versions must match their predecessor. Empty: inferred.
+	Schema    []SchemaColumn `json:"schema,omitempty"`
+	CreatedAt time.Time      `json:"created_at"`
+	CreatedBy string         `json:"created_by"`
+	Versions  []Version      `json:"versions"`
 }
 
 // Version is one immutable import of a dataset.
@@ -119,6 +122,12 @@ type Version struct {
 	ImportedBy string        `json:"imported_by"`
 	// File is the version's database file, relative to the store root. Never shown to clients.
 	File string `json:"-"`
+}
+
+// SchemaColumn is a declared column: name and DuckDB type.
+type SchemaColumn struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
 }
 
 // ColumnStats describes a column of a version without revealing any of its values: no minimum,

@@ -166,6 +166,9 @@ func (c *Client) RegisterDataset(ctx context.Context, d catalog.Dataset) (catalo
 	in := map[string]any{"name": d.Name, "agency": d.Agency, "description": d.Description,
 		"classification": d.Classification, "flags": d.Flags, "privacy_unit": d.PrivacyUnit,
 		"update_frequency": d.UpdateFrequency}
+	if len(d.Schema) > 0 {
+		in["schema"] = d.Schema
+	}
 	var out catalog.Dataset
 	return out, c.json(ctx, "POST", "/v1/datasets", in, &out)
 }

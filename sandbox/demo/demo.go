@@ -136,7 +136,7 @@ func Run(ctx context.Context, out io.Writer, opt Options) (*Result, error) {
 		format synth.Format
 	}{
 		{"ca-loader", catalog.Dataset{Name: "citizens", Description: "户籍人口基本信息 — residents with resident ID, phone, district, household income and diagnosis",
-			Classification: catalog.L3Sensitive, PrivacyUnit: "person_id", UpdateFrequency: "monthly"}, synth.Citizens, synth.CSV},
+			Classification: catalog.L3Sensitive, PrivacyUnit: "person_id", UpdateFrequency: "monthly", Schema: citizensSchema}, synth.Citizens, synth.CSV},
 		{"hr-loader", catalog.Dataset{Name: "benefits", Description: "社会保障待遇发放 — social benefit payments by programme",
 			Classification: catalog.L3Sensitive, PrivacyUnit: "person_id", UpdateFrequency: "monthly"}, synth.Benefits, synth.Parquet},
 	}
@@ -236,6 +236,14 @@ func Run(ctx context.Context, out io.Writer, opt Options) (*Result, error) {
 	p("")
 	p("Done. Raw rows stayed in %s; only names, counts and digests left it.", filepath.Join(opt.DataDir, "store"))
 	return res, nil
+}
+
+// citizensSchema is declared at registration so the CSV import keeps phone numbers and ID
+// numbers as text (a sniffer would read 11 digits as a number).
+var citizensSchema = []catalog.SchemaColumn{
+	{Name: "person_id", Type: "VARCHAR"}, {Name: "name", Type: "VARCHAR"}, {Name: "id_number", Type: "VARCHAR"},
+	{Name: "phone", Type: "VARCHAR"}, {Name: "gender", Type: "VARCHAR"}, {Name: "birth_date", Type: "DATE"},
+	{Name: "district", Type: "VARCHAR"}, {Name: "income", Type: "BIGINT"}, {Name: "diagnosis_code", Type: "VARCHAR"},
 }
 
 // badCSV is a citizens file whose third line has one field too many.

@@ -130,9 +130,15 @@ func (s *Store) Import(ctx context.Context, in Import) (catalog.Version, error) 
 	if err != nil {
 		return catalog.Version{}, err
 	}
+	// The expected schema: the previous version's, or on a first import the declared one.
 	var want []connectors.Column
-	if hasPrev && !in.AllowDrift {
+	switch {
+	case hasPrev && !in.AllowDrift:
 		for _, c := range prev.Columns {
+			want = append(want, connectors.Column{Name: c.Name, Type: c.Type})
+		}
+	case !hasPrev:
+		for _, c := range in.Dataset.Schema {
 			want = append(want, connectors.Column{Name: c.Name, Type: c.Type})
 		}
 	}

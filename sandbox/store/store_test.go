@@ -185,6 +185,31 @@ func TestSchemaDrift(t *testing.T) {
 	}
 }
 
+func TestDeclaredSchemaGovernsFirstImport(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.ds.Schema = []catalog.SchemaColumn{{Name: "person_id", Type: "VARCHAR"}, {Name: "phone", Type: "VARCHAR"}, {Name: "income", Type: "DECIMAL(12,2)"}}
+	v, err := f.imp(connectors.CSV, strings.NewReader("person_id,phone,income\nZQ1,01380013800,10.50\n"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Columns[1].Type != "VARCHAR" || v.Columns[2].Type != "DECIMAL(12,2)" {
+		t.Fatalf("types %+v", v.Columns)
+	}
+	db, _ := f.store.OpenVersion(context.Background(), v)
+	defer db.Close()
+	var phone string
+	if err := db.QueryRow("SELECT phone FROM " + Table).Scan(&phone); err != nil || phone != "01380013800" {
+		t.Fatalf("phone %q %v: leading zero lost", phone, err)
+	}
+	// A first import that does not match the declared schema is drift.
+	g := newFixture(t)
+	g.ds.Schema = f.ds.Schema
+	if _, err := g.imp(connectors.CSV, strings.NewReader("person_id,income\nZQ1,1\n"), false); fault.CodeOf(err) != fault.SchemaDrift {
+		t.Fatalf("undeclared columns: %v", err)
+	}
+}
+
 func TestRefusedImportsLeaveNothing(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
