@@ -22,7 +22,7 @@ lint:
 	$(GO) vet $(GOTAGS) $(PKGS)
 
 bench:
-	INVISO_BENCH_ROWS=$(BENCH_ROWS) $(GO) test $(GOTAGS) -run '^$$' -bench . -benchtime 1x -timeout 60m \
+	INVISO_BENCH_ROWS=$(BENCH_ROWS) $(GO) test $(GOTAGS) -run '^$$' -bench . -benchtime 3x -timeout 60m \
 	  ./sandbox/store/ | tee docs/bench-import.txt
 
 fuzz:

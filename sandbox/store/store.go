@@ -14,7 +14,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/inviso/inviso/connectors"
 	"github.com/inviso/inviso/sandbox/catalog"
@@ -117,6 +120,7 @@ func (s *Store) Import(ctx context.Context, in Import) (catalog.Version, error) 
 	}
 	defer os.RemoveAll(work)
 
+	started := time.Now()
 	upload := filepath.Join(work, "upload."+string(in.Format))
 	digest, size, err := receive(upload, in.Body)
 	if err != nil {
@@ -143,11 +147,13 @@ func (s *Store) Import(ctx context.Context, in Import) (catalog.Version, error) 
 		}
 	}
 
+	received := time.Now()
 	built := filepath.Join(work, "version.duckdb")
 	cols, rows, err := s.build(ctx, built, upload, loader, want, in)
 	if err != nil {
 		return catalog.Version{}, err
 	}
+	loaded := time.Now()
 
 	rel := filepath.ToSlash(filepath.Join(in.Dataset.Agency, in.Dataset.Name, randomName()+".duckdb"))
 	final := filepath.Join(s.opt.Root, filepath.FromSlash(rel))
@@ -166,11 +172,14 @@ func (s *Store) Import(ctx context.Context, in Import) (catalog.Version, error) 
 		os.Remove(final) // never referenced; the sweep would remove it too
 		return catalog.Version{}, err
 	}
-	s.log.Info("version imported", "dataset", v.Dataset, "version", v.Number, "rows", v.Rows, "bytes", v.Bytes, "digest", v.Digest, "actor", in.Actor)
+	s.log.Info("version imported", "dataset", v.Dataset, "version", v.Number, "rows", v.Rows, "bytes", v.Bytes,
+		"digest", v.Digest, "actor", in.Actor, "receive_ms", received.Sub(started).Milliseconds(),
+		"load_ms", loaded.Sub(received).Milliseconds(), "publish_ms", time.Since(loaded).Milliseconds())
 	return v, nil
 }
 
-// receive streams body to path, hashing it on the way.
+// receive streams body to path, hashing it on the way. Writing and hashing run side by side on
+// a ring of buffers, so a large upload costs about one of the two, not their sum.
 func receive(path string, body io.Reader) (digest string, size int64, err error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
@@ -178,7 +187,7 @@ func receive(path string, body io.Reader) (digest string, size int64, err error)
 	}
 	defer f.Close()
 	h := sha256.New()
-	size, err = io.CopyBuffer(io.MultiWriter(f, h), body, make([]byte, 1<<20))
+	size, err = teeCopy(f, h, body)
 	if err != nil {
 		var coded *fault.Error
 		if errors.As(err, &coded) { // e.g. the API's size limit
@@ -190,6 +199,48 @@ func receive(path string, body io.Reader) (digest string, size int64, err error)
 		return "", 0, err
 	}
 	return sumString(h), size, nil
+}
+
+// teeCopy copies src to dst and to h, with the hash computed concurrently.
+func teeCopy(dst io.Writer, h hash.Hash, src io.Reader) (int64, error) {
+	const nbuf, bufSize = 4, 1 << 20
+	free := make(chan []byte, nbuf)
+	for range nbuf {
+		free <- make([]byte, bufSize)
+	}
+	toHash := make(chan []byte, nbuf)
+	hashed := make(chan struct{})
+	go func() {
+		defer close(hashed)
+		for b := range toHash {
+			h.Write(b)
+			free <- b[:cap(b)]
+		}
+	}()
+	var total int64
+	var err error
+	for {
+		buf := <-free
+		n, rerr := io.ReadFull(src, buf)
+		if n > 0 {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				err = werr
+				break
+			}
+			total += int64(n)
+			toHash <- buf[:n]
+		}
+		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+			break
+		}
+		if rerr != nil {
+			err = rerr
+			break
+		}
+	}
+	close(toHash)
+	<-hashed
+	return total, err
 }
 
 func sumString(h hash.Hash) string { return "sha256:" + hex.EncodeToString(h.Sum(nil)) }
@@ -210,6 +261,7 @@ func (s *Store) build(ctx context.Context, dbPath, upload string, loader connect
 	}
 	defer conn.Close()
 
+	t0 := time.Now()
 	if err := loader.Load(ctx, conn, upload, tableName, want); err != nil {
 		var ie *connectors.InputError
 		if errors.As(err, &ie) {
@@ -217,10 +269,12 @@ func (s *Store) build(ctx context.Context, dbPath, upload string, loader connect
 		}
 		return nil, 0, fmt.Errorf("import %s: load: %w", in.Dataset.Name, err)
 	}
+	t1 := time.Now()
 	cols, rows, err := describe(ctx, conn)
 	if err != nil {
 		return nil, 0, fmt.Errorf("import %s: describe: %w", in.Dataset.Name, err)
 	}
+	s.log.Debug("import phases", "dataset", in.Dataset.Name, "reader_ms", t1.Sub(t0).Milliseconds(), "describe_ms", time.Since(t1).Milliseconds())
 	if rows == 0 {
 		return nil, 0, inputFault(&connectors.InputError{Format: in.Format, Kind: connectors.KindEmpty, Detail: "the file has no data rows"})
 	}
@@ -242,8 +296,11 @@ func hasColumn(cols []catalog.ColumnStats, name string) bool {
 	return false
 }
 
-// describe returns the columns of the version table with null and approximate distinct counts,
-// in one scan. No minimum, maximum or sample value is computed: they would be raw values.
+// describe returns the columns of the version table with null and approximate distinct counts.
+// Null counts come from one scan; distinct estimates from the HyperLogLog statistics DuckDB keeps
+// while appending (read through stats(), of which only the "Approx Unique" figure is parsed: the
+// rest of that text holds minimum and maximum values and is dropped on the spot). Columns without
+// such statistics fall back to approx_count_distinct. No minimum, maximum or sample is kept.
 func describe(ctx context.Context, conn *sql.Conn) ([]catalog.ColumnStats, int64, error) {
 	rs, err := conn.QueryContext(ctx, `SELECT column_name, data_type FROM information_schema.columns
 		WHERE table_name = ? ORDER BY ordinal_position`, tableName)
@@ -266,20 +323,66 @@ func describe(ctx context.Context, conn *sql.Conn) ([]catalog.ColumnStats, int64
 	if len(cols) == 0 {
 		return nil, 0, errors.New("the loaded table has no columns")
 	}
+
 	exprs := []string{"count(*)"}
 	for _, c := range cols {
-		id := duck.Ident(c.Name)
-		exprs = append(exprs, "count(*) - count("+id+")", "approx_count_distinct("+id+")")
+		exprs = append(exprs, "count(*) - count("+duck.Ident(c.Name)+")")
 	}
-	dest := make([]any, 1+2*len(cols))
-	var rows int64
-	dest[0] = &rows
+	dest := []any{new(int64)}
 	for i := range cols {
-		dest[1+2*i] = &cols[i].Nulls
-		dest[2+2*i] = &cols[i].ApproxDistinct
+		dest = append(dest, &cols[i].Nulls)
 	}
-	err = conn.QueryRowContext(ctx, "SELECT "+strings.Join(exprs, ", ")+" FROM "+tableName).Scan(dest...)
-	return cols, rows, err
+	if err := conn.QueryRowContext(ctx, "SELECT "+strings.Join(exprs, ", ")+" FROM "+tableName).Scan(dest...); err != nil {
+		return nil, 0, err
+	}
+	rows := *dest[0].(*int64)
+	if rows == 0 {
+		return cols, 0, nil
+	}
+
+	exprs = exprs[:0]
+	texts := make([]sql.NullString, len(cols))
+	dest = dest[:0]
+	for i, c := range cols {
+		exprs = append(exprs, "stats("+duck.Ident(c.Name)+")")
+		dest = append(dest, &texts[i])
+	}
+	if err := conn.QueryRowContext(ctx, "SELECT "+strings.Join(exprs, ", ")+" FROM "+tableName+" LIMIT 1").Scan(dest...); err != nil {
+		return nil, 0, err
+	}
+	var missing []int
+	for i := range cols {
+		n, ok := approxUnique(texts[i].String)
+		texts[i] = sql.NullString{} // the text carries min/max values: drop it now
+		if !ok {
+			missing = append(missing, i)
+			continue
+		}
+		cols[i].ApproxDistinct = min(n, rows)
+	}
+	if len(missing) > 0 {
+		exprs, dest = exprs[:0], dest[:0]
+		for _, i := range missing {
+			exprs = append(exprs, "approx_count_distinct("+duck.Ident(cols[i].Name)+")")
+			dest = append(dest, &cols[i].ApproxDistinct)
+		}
+		if err := conn.QueryRowContext(ctx, "SELECT "+strings.Join(exprs, ", ")+" FROM "+tableName).Scan(dest...); err != nil {
+			return nil, 0, err
+		}
+	}
+	return cols, rows, nil
+}
+
+var approxUniqueRE = regexp.MustCompile(`\[Approx Unique: ([0-9]+)\]`)
+
+// approxUnique extracts the distinct estimate from DuckDB's statistics text.
+func approxUnique(text string) (int64, bool) {
+	m := approxUniqueRE.FindStringSubmatch(text)
+	if m == nil {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(m[1], 10, 64)
+	return n, err == nil
 }
 
 // publish makes a finished version file durable and moves it into the store atomically.
