@@ -61,7 +61,12 @@ func (sb *Sandbox) Import(ctx context.Context, actor catalog.Principal, dataset 
 	if d.Agency != actor.Agency {
 		return catalog.Version{}, fault.E(fault.Forbidden, "dataset %q belongs to agency %q; only it may import versions", d.Name, d.Agency)
 	}
-	return sb.store.Import(ctx, store.Import{Dataset: d, Format: opt.Format, Body: body, AllowDrift: opt.AllowDrift, Actor: actor.ID})
+	v, err := sb.store.Import(ctx, store.Import{Dataset: d, Format: opt.Format, Body: body, AllowDrift: opt.AllowDrift, Actor: actor.ID})
+	if err != nil {
+		return catalog.Version{}, err
+	}
+	sb.rebuildFollowers(ctx, d.Name)
+	return v, nil
 }
 
 // Datasets lists the catalog.

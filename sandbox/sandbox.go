@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -46,6 +47,7 @@ type Sandbox struct {
 	lock    *os.File
 	catalog *catalog.Catalog
 	store   *store.Store
+	master  []byte // the sandbox's secret: per-grant pseudonym keys derive from it
 
 	// AdminTokenPath is the file holding the bootstrap admin token.
 	AdminTokenPath string
@@ -100,7 +102,56 @@ func Open(ctx context.Context, opt Options) (_ *Sandbox, err error) {
 	if err := sb.bootstrap(ctx); err != nil {
 		return nil, err
 	}
+	if sb.master, err = loadOrCreateSecret(filepath.Join(opt.DataDir, "keys", "master.key")); err != nil {
+		return nil, fmt.Errorf("open sandbox: master key: %w", err)
+	}
+	if err := sb.sweepPending(ctx); err != nil {
+		return nil, err
+	}
 	return sb, nil
+}
+
+// loadOrCreateSecret reads a 32-byte secret, creating it (0600) on first use.
+func loadOrCreateSecret(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		if len(b) != 32 {
+			return nil, fmt.Errorf("%s holds %d bytes, want 32: refusing to guess a key", path, len(b))
+		}
+		return b, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	b = make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	if err := writeSecret(path, string(b)); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// sweepPending undoes approvals a crash interrupted: their grants were never active.
+func (sb *Sandbox) sweepPending(ctx context.Context) error {
+	ids, err := sb.catalog.PendingGrants(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if file, err := sb.catalog.GrantFile(ctx, id); err == nil {
+			os.Remove(sb.workspacePath(file))
+		}
+		if err := sb.catalog.CancelPending(ctx, id); err != nil {
+			return err
+		}
+		sb.log.Warn("undid an approval interrupted by a crash", "grant", id)
+	}
+	return nil
 }
 
 // Close releases the data directory.

@@ -101,6 +101,7 @@ func (s *Server) table() []route {
 		operator    = catalog.RoleOperator
 		implementer = catalog.RoleImplementer
 		source      = catalog.RoleSource
+		developer   = catalog.RoleDeveloper
 		auditor     = catalog.RoleAuditor
 	)
 	return []route{
@@ -114,6 +115,23 @@ func (s *Server) table() []route {
 		{"GET", "/v1/datasets", authenticated, s.listDatasets},
 		{"GET", "/v1/datasets/{name}", authenticated, s.getDataset},
 		{"PUT", "/v1/datasets/{name}/data", roles(source), s.importData},
+		{"PUT", "/v1/datasets/{name}/flags", roles(source), s.putFlags},
+		{"GET", "/v1/datasets/{name}/rules", authenticated, s.getRules},
+		{"PUT", "/v1/datasets/{name}/rules", roles(source), s.putRules},
+		{"POST", "/v1/datasets/{name}/rules/{version}/cosign", roles(implementer), s.cosignRules},
+		{"PUT", "/v1/datasets/{name}/consents", roles(source), s.putConsents},
+		{"POST", "/v1/scenarios", roles(developer), s.requestScenario},
+		{"GET", "/v1/scenarios", authenticated, s.listScenarios},
+		{"GET", "/v1/scenarios/{id}", authenticated, s.getScenario},
+		{"POST", "/v1/scenarios/{id}/consent", roles(source), s.consentScenario},
+		{"POST", "/v1/scenarios/{id}/approve", roles(implementer), s.approveScenario},
+		{"POST", "/v1/scenarios/{id}/reject", roles(implementer), s.rejectScenario},
+		{"GET", "/v1/grants", authenticated, s.listGrants},
+		{"GET", "/v1/grants/{id}", roles(developer, implementer, auditor, admin), s.getGrant},
+		{"POST", "/v1/grants/{id}/suspend", roles(implementer), s.changeGrant(catalog.GrantSuspended)},
+		{"POST", "/v1/grants/{id}/resume", roles(implementer), s.changeGrant(catalog.GrantActive)},
+		{"POST", "/v1/grants/{id}/revoke", roles(implementer), s.changeGrant(catalog.GrantRevoked)},
+		{"POST", "/v1/grants/suspend-all", roles(implementer, admin), s.suspendAll},
 	}
 }
 

@@ -80,7 +80,7 @@ func Open(ctx context.Context, path string, cfg duck.Config, opts ...Option) (*C
 	for _, o := range opts {
 		o(c)
 	}
-	if _, err := db.ExecContext(ctx, schema); err != nil {
+	if _, err := db.ExecContext(ctx, schema+scenarioSchema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open catalog: create schema: %w", err)
 	}
@@ -437,4 +437,27 @@ func wrap(op string, err error) error {
 		return err
 	}
 	return fmt.Errorf("%s: %w", op, err)
+}
+
+// SetFlags replaces a dataset's Art. 2 flags.
+func (c *Catalog) SetFlags(ctx context.Context, name string, flags []Flag) (Dataset, error) {
+	if flags == nil {
+		flags = []Flag{}
+	}
+	probe := Dataset{Name: name, Agency: "x", Description: "x", Classification: L1Public, Flags: flags, PrivacyUnit: "x", UpdateFrequency: "once"}
+	if err := probe.Validate(); err != nil {
+		return Dataset{}, err
+	}
+	b, _ := json.Marshal(flags)
+	err := c.write(ctx, func(tx *sql.Tx) error {
+		if ok, err := exists(ctx, tx, "datasets WHERE name = ?", name); err != nil || !ok {
+			return errOr(err, fault.E(fault.NotFound, "no dataset %q", clip(name)))
+		}
+		_, err := tx.ExecContext(ctx, "UPDATE datasets SET flags = ? WHERE name = ?", string(b), name)
+		return err
+	})
+	if err != nil {
+		return Dataset{}, wrap("set flags", err)
+	}
+	return c.Dataset(ctx, name)
 }

@@ -80,6 +80,13 @@ func (s *Store) sweep(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	consents, err := s.opt.Catalog.ConsentFiles(ctx)
+	if err != nil {
+		return err
+	}
+	for f := range consents {
+		keep[f] = true
+	}
 	return filepath.WalkDir(s.opt.Root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
