@@ -43,9 +43,9 @@ type Grant struct {
 	JobsUsed   int                 `json:"jobs_used"`
 	// What the workspace was built from.
 	FollowLatest bool           `json:"follow_latest"`
-	Pins         map[string]int `json:"pins"`           // dataset → version
-	RuleVersions map[string]int `json:"rule_versions"`  // dataset → rules version
-	ConsentSets  map[string]int `json:"consent_sets"`   // dataset → consent registry version (consent-gated datasets)
+	Pins         map[string]int `json:"pins"`          // dataset → version
+	RuleVersions map[string]int `json:"rule_versions"` // dataset → rules version
+	ConsentSets  map[string]int `json:"consent_sets"`  // dataset → consent registry version (consent-gated datasets)
 	Workspace    Workspace      `json:"workspace"`
 	ApprovedBy   string         `json:"approved_by"`
 	ApprovedAt   time.Time      `json:"approved_at"`
