@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -488,5 +489,59 @@ func TestRequestRefusals(t *testing.T) {
 	if ss, _ := w.sb.catalog.Scenarios(ctx); len(ss) != 0 {
 		t.Fatalf("refused requests left %d scenarios", len(ss))
 	}
-	_ = filepath.Join
+}
+
+func TestDummyDataHasWorkspaceSchemaAndNoRealValue(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newWorld(t)
+	g := w.grant(t, w.dev, "offline", false)
+	var buf bytes.Buffer
+	ext, media, err := w.sb.Dummy(ctx, *w.dev, g.ID, "duckdb", 500, &buf)
+	if err != nil || ext != ".duckdb" || media == "" {
+		t.Fatalf("dummy: %q %q %v", ext, media, err)
+	}
+	path := filepath.Join(t.TempDir(), "d.duckdb")
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := duck.Open(ctx, path, duck.Config{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ws := w.openWorkspace(t, g)
+	schema := func(db *sql.DB) string {
+		rows, err := db.Query("SELECT table_name || '.' || column_name || ':' || data_type FROM information_schema.columns ORDER BY table_name, ordinal_position")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var s string
+			rows.Scan(&s)
+			out = append(out, s)
+		}
+		return strings.Join(out, ",")
+	}
+	if got, want := schema(db), schema(ws); got != want {
+		t.Fatalf("dummy schema\n got %s\nwant %s", got, want)
+	}
+	// No real district label, and no real pseudonym of the grant.
+	var real, fake int
+	if err := db.QueryRow("SELECT count(*) FROM citizens WHERE district IN ('端州区','鼎湖区','高要区','四会市','广宁县','怀集县','封开县','德庆县')").Scan(&real); err != nil || real != 0 {
+		t.Fatalf("dummy holds %d real district labels (%v)", real, err)
+	}
+	db.QueryRow("SELECT count(*) FROM citizens").Scan(&fake)
+	if fake == 0 {
+		t.Fatal("dummy citizens is empty")
+	}
+	// Only the grantee may download it.
+	if _, _, err := w.sb.Dummy(ctx, *w.dev2, g.ID, "duckdb", 10, io.Discard); fault.CodeOf(err) != fault.NotFound {
+		t.Fatalf("another developer: %v", err)
+	}
+	if _, _, err := w.sb.Dummy(ctx, *w.dev, g.ID, "xlsx", 10, io.Discard); fault.CodeOf(err) != fault.InvalidInput {
+		t.Fatalf("bad format: %v", err)
+	}
 }

@@ -17,7 +17,7 @@ import (
 
 func newDatasetCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "dataset", Short: "Register, import, list and show datasets (Art. 17 catalog)"}
-	cmd.AddCommand(newDatasetRegisterCmd(), newDatasetImportCmd(), newDatasetListCmd(), newDatasetShowCmd())
+	cmd.AddCommand(newDatasetRegisterCmd(), newDatasetImportCmd(), newDatasetListCmd(), newDatasetShowCmd(), newDatasetFlagsCmd())
 	return cmd
 }
 

@@ -1,10 +1,12 @@
 package api
 
 import (
+	"bytes"
 	"net/http"
 	"strconv"
 
 	"github.com/inviso/inviso/sandbox/catalog"
+	"github.com/inviso/inviso/sandbox/dummy"
 	"github.com/inviso/inviso/sandbox/fault"
 	"github.com/inviso/inviso/sandbox/rules"
 )
@@ -191,5 +193,34 @@ func (s *Server) suspendAll(w http.ResponseWriter, r *http.Request, actor catalo
 		return err
 	}
 	s.write(w, r, http.StatusOK, map[string]any{"suspended": ids})
+	return nil
+}
+
+func (s *Server) dummyData(w http.ResponseWriter, r *http.Request, actor catalog.Principal) error {
+	format := dummy.Format(r.URL.Query().Get("format"))
+	if format == "" {
+		format = dummy.FormatDuckDB
+	}
+	rows := 0
+	if v := r.URL.Query().Get("rows"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fault.E(fault.InvalidInput, "rows must be a number")
+		}
+		rows = n
+	}
+	var buf bytes.Buffer
+	ext, media, err := s.sb.Dummy(r.Context(), actor, r.PathValue("id"), format, rows, &buf)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", media)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+r.PathValue("id")+"-dummy"+ext+`"`)
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(http.StatusOK)
+	_, err = buf.WriteTo(w)
+	if err != nil {
+		s.log.Debug("dummy download interrupted", "error", err)
+	}
 	return nil
 }

@@ -461,3 +461,15 @@ func (c *Catalog) SetFlags(ctx context.Context, name string, flags []Flag) (Data
 	}
 	return c.Dataset(ctx, name)
 }
+
+// Version returns one version of a dataset.
+func (c *Catalog) Version(ctx context.Context, dataset string, number int) (Version, error) {
+	vs, err := c.versions(ctx, "WHERE dataset = ? AND number = ?", dataset, number)
+	if err != nil {
+		return Version{}, err
+	}
+	if len(vs) == 0 {
+		return Version{}, fault.E(fault.NotFound, "dataset %q has no version %d", clip(dataset), number)
+	}
+	return vs[0], nil
+}

@@ -8,11 +8,13 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/inviso/inviso/sandbox/catalog"
 	"github.com/inviso/inviso/sandbox/fault"
+	"github.com/inviso/inviso/sandbox/rules"
 )
 
 // DefaultServer is where a server listens when started without flags.
@@ -194,4 +196,124 @@ func (c *Client) Import(ctx context.Context, name, format string, body io.Reader
 	var out catalog.Version
 	err := c.do(ctx, "PUT", "/v1/datasets/"+url.PathEscape(name)+"/data?"+q.Encode(), body, "application/octet-stream", &out)
 	return out, err
+}
+
+// SetRules is PUT /v1/datasets/{name}/rules.
+func (c *Client) SetRules(ctx context.Context, dataset string, set rules.Set, minK int) (catalog.RuleSet, error) {
+	in := map[string]any{"columns": set.Columns}
+	if minK != 0 {
+		in["min_k"] = minK
+	}
+	var out catalog.RuleSet
+	return out, c.json(ctx, "PUT", "/v1/datasets/"+url.PathEscape(dataset)+"/rules", in, &out)
+}
+
+// Rules is GET /v1/datasets/{name}/rules: every version, oldest first.
+func (c *Client) Rules(ctx context.Context, dataset string) ([]catalog.RuleSet, error) {
+	var out struct{ Versions []catalog.RuleSet }
+	return out.Versions, c.json(ctx, "GET", "/v1/datasets/"+url.PathEscape(dataset)+"/rules", nil, &out)
+}
+
+// CosignRules is POST /v1/datasets/{name}/rules/{version}/cosign.
+func (c *Client) CosignRules(ctx context.Context, dataset string, version int) (catalog.RuleSet, error) {
+	var out catalog.RuleSet
+	return out, c.json(ctx, "POST", fmt.Sprintf("/v1/datasets/%s/rules/%d/cosign", url.PathEscape(dataset), version), nil, &out)
+}
+
+// SetFlags is PUT /v1/datasets/{name}/flags.
+func (c *Client) SetFlags(ctx context.Context, dataset string, flags []catalog.Flag) (catalog.Dataset, error) {
+	if flags == nil {
+		flags = []catalog.Flag{}
+	}
+	var out catalog.Dataset
+	return out, c.json(ctx, "PUT", "/v1/datasets/"+url.PathEscape(dataset)+"/flags", map[string]any{"flags": flags}, &out)
+}
+
+// SetConsents is PUT /v1/datasets/{name}/consents with a CSV body (subject,purpose,valid_until).
+func (c *Client) SetConsents(ctx context.Context, dataset string, csv io.Reader) (catalog.ConsentSet, error) {
+	var out catalog.ConsentSet
+	return out, c.do(ctx, "PUT", "/v1/datasets/"+url.PathEscape(dataset)+"/consents", csv, "text/csv", &out)
+}
+
+// RequestScenario is POST /v1/scenarios.
+func (c *Client) RequestScenario(ctx context.Context, req catalog.ScenarioRequest) (catalog.Scenario, error) {
+	var out catalog.Scenario
+	return out, c.json(ctx, "POST", "/v1/scenarios", req, &out)
+}
+
+// Scenarios is GET /v1/scenarios.
+func (c *Client) Scenarios(ctx context.Context) ([]catalog.Scenario, error) {
+	var out struct{ Scenarios []catalog.Scenario }
+	return out.Scenarios, c.json(ctx, "GET", "/v1/scenarios", nil, &out)
+}
+
+// Scenario is GET /v1/scenarios/{id}.
+func (c *Client) Scenario(ctx context.Context, id string) (catalog.Scenario, error) {
+	var out catalog.Scenario
+	return out, c.json(ctx, "GET", "/v1/scenarios/"+url.PathEscape(id), nil, &out)
+}
+
+// ConsentScenario is POST /v1/scenarios/{id}/consent.
+func (c *Client) ConsentScenario(ctx context.Context, id string) (catalog.Scenario, error) {
+	var out catalog.Scenario
+	return out, c.json(ctx, "POST", "/v1/scenarios/"+url.PathEscape(id)+"/consent", nil, &out)
+}
+
+// ApproveScenario is POST /v1/scenarios/{id}/approve; it returns once the workspace is built.
+func (c *Client) ApproveScenario(ctx context.Context, id string) (catalog.Grant, error) {
+	var out struct{ Grant catalog.Grant }
+	return out.Grant, c.json(ctx, "POST", "/v1/scenarios/"+url.PathEscape(id)+"/approve", nil, &out)
+}
+
+// RejectScenario is POST /v1/scenarios/{id}/reject.
+func (c *Client) RejectScenario(ctx context.Context, id string) (catalog.Scenario, error) {
+	var out catalog.Scenario
+	return out, c.json(ctx, "POST", "/v1/scenarios/"+url.PathEscape(id)+"/reject", nil, &out)
+}
+
+// Grants is GET /v1/grants.
+func (c *Client) Grants(ctx context.Context) ([]catalog.Grant, error) {
+	var out struct{ Grants []catalog.Grant }
+	return out.Grants, c.json(ctx, "GET", "/v1/grants", nil, &out)
+}
+
+// Grant is GET /v1/grants/{id}.
+func (c *Client) Grant(ctx context.Context, id string) (catalog.Grant, error) {
+	var out catalog.Grant
+	return out, c.json(ctx, "GET", "/v1/grants/"+url.PathEscape(id), nil, &out)
+}
+
+// ChangeGrant is POST /v1/grants/{id}/{suspend|resume|revoke}.
+func (c *Client) ChangeGrant(ctx context.Context, id, action, reason string) (catalog.Grant, error) {
+	var out catalog.Grant
+	return out, c.json(ctx, "POST", "/v1/grants/"+url.PathEscape(id)+"/"+url.PathEscape(action), map[string]string{"reason": reason}, &out)
+}
+
+// SuspendAll is POST /v1/grants/suspend-all.
+func (c *Client) SuspendAll(ctx context.Context, reason string) ([]string, error) {
+	var out struct{ Suspended []string }
+	return out.Suspended, c.json(ctx, "POST", "/v1/grants/suspend-all", map[string]string{"reason": reason}, &out)
+}
+
+// Dummy is GET /v1/grants/{id}/dummy?format=duckdb|parquet: it streams the file to w.
+func (c *Client) Dummy(ctx context.Context, id, format string, rows int, w io.Writer) error {
+	q := url.Values{"format": {format}}
+	if rows > 0 {
+		q.Set("rows", strconv.Itoa(rows))
+	}
+	req, err := http.NewRequestWithContext(ctx, "GET", c.base+"/v1/grants/"+url.PathEscape(id)+"/dummy?"+q.Encode(), nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		return decodeError(resp)
+	}
+	_, err = io.Copy(w, resp.Body)
+	return err
 }

@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -21,6 +23,7 @@ import (
 	"github.com/inviso/inviso/sandbox/client"
 	"github.com/inviso/inviso/sandbox/duck"
 	"github.com/inviso/inviso/sandbox/fault"
+	"github.com/inviso/inviso/sandbox/rules"
 )
 
 // Options configure a demo run.
@@ -35,6 +38,7 @@ type Options struct {
 // Result is what a run produced, for tests and callers.
 type Result struct {
 	Citizens, Benefits catalog.Version
+	Grant              catalog.Grant
 	Tokens             map[string]string // principal id → token
 	Server             string
 }
@@ -233,9 +237,133 @@ func Run(ctx context.Context, out io.Writer, opt Options) (*Result, error) {
 	}
 	p("   The catalog still holds exactly %d version(s) of citizens.", len(after.Versions))
 
+	if err := grantWalk(ctx, p, as, res); err != nil {
+		return nil, err
+	}
+
 	p("")
 	p("Done. Raw rows stayed in %s; only names, counts and digests left it.", filepath.Join(opt.DataDir, "store"))
 	return res, nil
+}
+
+// The source agencies' desensitization rules (Art. 24).
+var (
+	citizensRules = rules.Set{Columns: map[string]rules.Rule{
+		"person_id":      {Class: rules.Identifier, Treatment: rules.Hash, Usage: rules.JoinOnly},
+		"name":           {Class: rules.Identifier, Treatment: rules.Drop},
+		"id_number":      {Class: rules.Identifier, Treatment: rules.Drop},
+		"phone":          {Class: rules.Identifier, Treatment: rules.Mask, Params: &rules.Params{KeepFirst: ptr(3), KeepLast: ptr(4)}},
+		"gender":         {Class: rules.QuasiIdentifier, Treatment: rules.Keep, Usage: rules.Dimension},
+		"birth_date":     {Class: rules.QuasiIdentifier, Treatment: rules.Generalize, Usage: rules.Dimension, Params: &rules.Params{To: "year", Width: ptr(5.0)}},
+		"district":       {Class: rules.QuasiIdentifier, Treatment: rules.Keep, Usage: rules.Dimension},
+		"income":         {Class: rules.Sensitive, Treatment: rules.Keep, Usage: rules.AggregateOnly, Params: &rules.Params{Lo: ptr(0.0), Hi: ptr(1_000_000.0)}},
+		"diagnosis_code": {Class: rules.Sensitive, Treatment: rules.Drop},
+	}}
+	benefitsRules = rules.Set{Columns: map[string]rules.Rule{
+		"person_id": {Class: rules.Identifier, Treatment: rules.Hash, Usage: rules.JoinOnly},
+		"program":   {Class: rules.Public, Treatment: rules.Keep, Usage: rules.Dimension},
+		"amount":    {Class: rules.Sensitive, Treatment: rules.Keep, Usage: rules.AggregateOnly, Params: &rules.Params{Lo: ptr(0.0), Hi: ptr(100_000.0)}},
+		"paid_on":   {Class: rules.QuasiIdentifier, Treatment: rules.Generalize, Usage: rules.Dimension, Params: &rules.Params{To: "month"}},
+	}}
+)
+
+func ptr[T any](v T) *T { return &v }
+
+// grantWalk: rules, a scenario, co-review, the one grant and its workspace, dummy data.
+func grantWalk(ctx context.Context, p func(string, ...any), as func(string) *client.Client, res *Result) error {
+	p("")
+	p("7. The source agencies classify their columns and set desensitization rules (Art. 24):")
+	for _, r := range []struct {
+		who, dataset string
+		set          rules.Set
+	}{{"ca-loader", "citizens", citizensRules}, {"hr-loader", "benefits", benefitsRules}} {
+		rs, err := as(r.who).SetRules(ctx, r.dataset, r.set, 0)
+		if err != nil {
+			return err
+		}
+		var parts []string
+		for _, col := range sortedKeys(r.set.Columns) {
+			rule := r.set.Columns[col]
+			parts = append(parts, fmt.Sprintf("%s=%s", col, rule.Treatment))
+		}
+		p("   - %s rules v%d (min k %d): %s", r.dataset, rs.Version, rs.MinK, strings.Join(parts, " "))
+	}
+	if _, err := as("reviewer").CosignRules(ctx, "citizens", 1); err != nil {
+		return err
+	}
+	p("   The implementing agency co-signs the citizens rules.")
+
+	p("")
+	p("8. The development agency requests one scenario (一场景一授权):")
+	sc, err := as("analyst").RequestScenario(ctx, catalog.ScenarioRequest{
+		Name: "benefit_coverage", Purpose: "measure benefit coverage by district and age band", Use: catalog.PublicInterest,
+		Datasets: map[string][]string{"citizens": {"person_id", "district", "gender", "birth_date", "income"}, "benefits": {"person_id", "program", "amount"}},
+		JobKinds: []string{"sql"}, ValidUntil: time.Now().AddDate(1, 0, 0).UTC().Truncate(time.Second), Agreement: "ZQ-SJYY-2026-017",
+	})
+	if err != nil {
+		return err
+	}
+	p("   - scenario %s %q for %s, k = %d, valid until %s", sc.ID, sc.Name, sc.Use, sc.K, sc.ValidUntil.Format("2006-01-02"))
+	if _, err := as("reviewer").ApproveScenario(ctx, sc.ID); err != nil {
+		var f *fault.Error
+		if errors.As(err, &f) {
+			p("   - approving before the source agencies agree → %s: %s", f.Code, f.Message)
+			for _, r := range f.Reasons {
+				p("       %s: %s", r.Code, r.Message)
+			}
+		}
+	} else {
+		return errors.New("a scenario was approved without the source agencies' consent")
+	}
+	for _, who := range []string{"ca-loader", "hr-loader"} {
+		if _, err := as(who).ConsentScenario(ctx, sc.ID); err != nil {
+			return err
+		}
+		p("   - %s consents for its agency's datasets (co-review, Art. 19)", who)
+	}
+
+	p("")
+	p("9. The implementing agency approves: the grant's workspace is built, desensitized on the way in:")
+	g, err := as("reviewer").ApproveScenario(ctx, sc.ID)
+	if err != nil {
+		return err
+	}
+	res.Grant = g
+	p("   - grant %s is %s, workspace %s…", g.ID, g.State, g.Workspace.Digest[:19])
+	for _, t := range g.Workspace.Tables {
+		var cols []string
+		for _, c := range t.Columns {
+			cols = append(cols, c.Name+" "+c.Type)
+		}
+		p("     %s: %d rows, at most %d per person; columns %s", t.Name, t.Rows, t.MaxRowsPerUnit, strings.Join(cols, ", "))
+	}
+	p("     (person_id is now a per-grant keyed pseudonym; names, ID numbers and diagnoses never entered it)")
+	if _, err := as("reviewer").ApproveScenario(ctx, sc.ID); err != nil {
+		var f *fault.Error
+		if errors.As(err, &f) {
+			p("   - approving it again → %s: %s", f.Code, f.Message)
+		}
+	} else {
+		return errors.New("a scenario got a second grant")
+	}
+
+	p("")
+	p("10. The developer downloads dummy data with the workspace's schema, to write queries offline:")
+	var buf bytes.Buffer
+	if err := as("analyst").Dummy(ctx, g.ID, "duckdb", 1000, &buf); err != nil {
+		return err
+	}
+	p("   - %d bytes of DuckDB with the same tables and types, and no real value in it", buf.Len())
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
 }
 
 // citizensSchema is declared at registration so the CSV import keeps phone numbers and ID

@@ -22,7 +22,10 @@ func TestDemoRunsEndToEnd(t *testing.T) {
 		t.Fatalf("result: %+v", res)
 	}
 	text := out.String()
-	for _, want := range []string{"forbidden", "unauthenticated", "invalid_input", "schema_drift", "exactly 1 version(s)"} {
+	if res.Grant.State != "active" || len(res.Grant.Workspace.Tables) != 2 {
+		t.Fatalf("grant: %+v", res.Grant)
+	}
+	for _, want := range []string{"forbidden", "unauthenticated", "invalid_input", "schema_drift", "exactly 1 version(s)", "missing", "one scenario, one authorization", "dummy data"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, text)
 		}
