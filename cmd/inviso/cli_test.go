@@ -101,6 +101,56 @@ func TestCLIEndToEnd(t *testing.T) {
 		t.Fatalf("unknown extension: %s", out)
 	}
 
+	// Rules, a scenario, co-review, the grant, dummy data.
+	impl := firstLine(inviso(0, append([]string{"principal", "create", "--id", "impl", "--agency", "devco", "--role", "implementer"}, admin...)...))
+	rulesFile := filepath.Join(dir, "rules.json")
+	os.WriteFile(rulesFile, []byte(`{"min_k": 12, "columns": {
+		"person_id": {"class": "identifier", "treatment": "hash", "usage": "join_only"},
+		"district":  {"class": "quasi_identifier", "treatment": "keep", "usage": "dimension"},
+		"income":    {"class": "sensitive", "treatment": "keep", "usage": "aggregate_only", "params": {"lo": 0, "hi": 1000000}}}}`), 0o600)
+	if out := inviso(0, "rules", "set", "--token", src, "citizens", rulesFile); !strings.Contains(out, `"min_k": 12`) {
+		t.Fatalf("rules set: %s", out)
+	}
+	inviso(0, "rules", "cosign", "--token", impl, "citizens", "1")
+	if out := inviso(1, "rules", "set", "--token", dev, "citizens", rulesFile); !strings.Contains(out, "forbidden") {
+		t.Fatalf("developer set rules: %s", out)
+	}
+	var scen struct{ ID string }
+	out = inviso(0, "scenario", "request", "--token", dev, "--name", "coverage", "--purpose", "coverage by district",
+		"--dataset", "citizens:person_id,district,income", "--valid-until", time.Now().Add(48*time.Hour).UTC().Format(time.RFC3339))
+	if err := json.Unmarshal([]byte(out), &scen); err != nil || scen.ID == "" {
+		t.Fatalf("scenario: %v %s", err, out)
+	}
+	if out := inviso(1, "scenario", "approve", "--token", impl, scen.ID); !strings.Contains(out, "missing_consent") {
+		t.Fatalf("approve before consent: %s", out)
+	}
+	inviso(0, "scenario", "consent", "--token", src, scen.ID)
+	var g struct {
+		Grant struct {
+			ID    string
+			State string
+			K     int
+		}
+	}
+	out = inviso(0, "scenario", "approve", "--token", impl, scen.ID)
+	if err := json.Unmarshal([]byte(out), &g.Grant); err != nil || g.Grant.State != "active" || g.Grant.K != 12 {
+		t.Fatalf("approve: %v %s", err, out)
+	}
+	if out := inviso(0, "grant", "list", "--token", dev); !strings.Contains(out, g.Grant.ID) || !strings.Contains(out, "active") {
+		t.Fatalf("grant list: %s", out)
+	}
+	dummyFile := filepath.Join(dir, "dummy.duckdb")
+	inviso(0, "grant", "dummy", "--token", dev, g.Grant.ID, "-o", dummyFile)
+	if st, err := os.Stat(dummyFile); err != nil || st.Size() == 0 {
+		t.Fatalf("dummy file: %v", err)
+	}
+	inviso(0, "grant", "suspend", "--token", impl, g.Grant.ID, "--reason", "audit")
+	if out := inviso(1, "grant", "suspend", "--token", impl, g.Grant.ID); !strings.Contains(out, "error (conflict)") {
+		t.Fatalf("double suspend: %s", out)
+	}
+	inviso(0, "grant", "resume", "--token", impl, g.Grant.ID)
+	inviso(0, "grant", "revoke", "--token", impl, g.Grant.ID, "--reason", "scenario ended")
+
 	cancel() // SIGINT/SIGTERM arrive as this context's cancellation
 	select {
 	case code := <-served:
