@@ -80,7 +80,7 @@ func Open(ctx context.Context, path string, cfg duck.Config, opts ...Option) (*C
 	for _, o := range opts {
 		o(c)
 	}
-	if _, err := db.ExecContext(ctx, schema+scenarioSchema); err != nil {
+	if _, err := db.ExecContext(ctx, schema+scenarioSchema+jobSchema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open catalog: create schema: %w", err)
 	}

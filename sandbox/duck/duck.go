@@ -28,6 +28,11 @@ type Config struct {
 	AllowedPaths []string
 	// TempDirectory is where DuckDB may spill; empty keeps DuckDB's default (<db>.tmp).
 	TempDirectory string
+	// NoFiles disables the local file system once the database is open: not even the
+	// database's own file can then be read as a file (read_blob/read_text would otherwise
+	// return its raw bytes, since DuckDB always allows its own file). Queries cannot spill to
+	// disk, so they must fit MemoryLimit.
+	NoFiles bool
 }
 
 // Validate refuses settings that could not be applied safely.
@@ -120,10 +125,11 @@ func lock(ctx context.Context, db *sql.DB, cfg Config) error {
 		}
 		stmts = append(stmts, "SET allowed_paths = ["+strings.Join(quoted, ", ")+"]")
 	}
-	stmts = append(stmts,
-		"SET enable_external_access = false",
-		"SET lock_configuration = true",
-	)
+	stmts = append(stmts, "SET enable_external_access = false")
+	if cfg.NoFiles {
+		stmts = append(stmts, "SET disabled_filesystems = 'LocalFileSystem'")
+	}
+	stmts = append(stmts, "SET lock_configuration = true")
 	for _, s := range stmts {
 		if _, err := conn.ExecContext(ctx, s); err != nil {
 			return fmt.Errorf("%w: %s: %v", ErrLockdown, s, err)
@@ -138,6 +144,14 @@ func lock(ctx context.Context, db *sql.DB, cfg Config) error {
 	}
 	if ext || !locked {
 		return fmt.Errorf("%w: external access %v, locked %v after setup", ErrLockdown, ext, locked)
+	}
+	if cfg.NoFiles {
+		// DuckDB does not report this setting back: prove it by trying to read a file.
+		var n int
+		err := conn.QueryRowContext(ctx, "SELECT count(*) FROM read_text('/inviso-lockdown-probe')").Scan(&n)
+		if err == nil || !strings.Contains(err.Error(), "has been disabled") {
+			return fmt.Errorf("%w: the local file system is still enabled (%v)", ErrLockdown, err)
+		}
 	}
 	return nil
 }

@@ -101,3 +101,33 @@ func TestReadOnly(t *testing.T) {
 		t.Fatal("insert into a read-only instance succeeded")
 	}
 }
+
+func TestNoFilesHidesTheDatabaseFile(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ws.duckdb")
+	db, err := Open(ctx, path, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Exec("CREATE TABLE t AS SELECT range AS i FROM range(200000)")
+	var n int
+	if err := db.QueryRow("SELECT count(*) FROM read_blob(" + Quote(path) + ")").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("without NoFiles the own file is readable (as SECURITY.md says): %d %v", n, err)
+	}
+	db.Close()
+	ro, err := Open(ctx, path, Config{ReadOnly: true, NoFiles: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if err := ro.QueryRow("SELECT count(*) FROM t WHERE i % 7 = 0").Scan(&n); err != nil || n != 28572 {
+		t.Fatalf("the table must stay readable: %d %v", n, err)
+	}
+	for _, q := range []string{"SELECT count(*) FROM read_blob(" + Quote(path) + ")", "SELECT count(*) FROM read_text(" + Quote(path+".wal") + ")",
+		"SET disabled_filesystems = ''"} {
+		if _, err := ro.Exec(q); err == nil {
+			t.Errorf("%s ran", q)
+		}
+	}
+}

@@ -29,14 +29,19 @@
 //   - Every other type (BLOB, BIT, INTERVAL, lists, …): NULL in every row. STRUCT, MAP, UNION
 //     and ENUM types are refused, because their names cannot be checked before they go into
 //     SQL text.
-//   - NULLs at the column's NullFraction, coarsened to whole percent.
+//   - NULLs at the column's NullFraction, coarsened to whole percent. Ratios of counts (rows of
+//     a table to the largest one, distinct values to rows) are rounded to two significant
+//     digits before use: the file shows the shape of the real data, not its exact counts.
 //
 // # Output
 //
 //   - [FormatDuckDB]: one DuckDB database file with one table per workspace table.
 //   - [FormatParquet]: for one table, one Parquet file; for several, a zip archive holding one
 //     "<table>.parquet" per table (stored, not recompressed). Parquet cannot represent every
-//     DuckDB type: DuckDB writes HUGEINT and UHUGEINT as DOUBLE, for example.
+//     DuckDB type: DuckDB writes HUGEINT and UHUGEINT as DOUBLE and BIT as VARCHAR.
+//
+// The values are deterministic; the bytes are for Parquet and the zip, but not for the DuckDB
+// file, whose blocks DuckDB lays out as it likes.
 //
 // The file is built in a temporary directory by a locked-down DuckDB instance (sandbox/duck)
 // whose only reachable paths are that file (and, for Parquet, the files COPY writes), streamed

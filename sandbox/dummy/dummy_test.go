@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -232,6 +233,15 @@ func TestEveryType(t *testing.T) {
 	}
 }
 
+// wide is a table of n INTEGER columns.
+func wide(n int) Table {
+	tb := Table{Name: "wide"}
+	for i := range n {
+		tb.Columns = append(tb.Columns, Column{Name: fmt.Sprintf("c%d", i), Type: "INTEGER"})
+	}
+	return tb
+}
+
 func TestRefusals(t *testing.T) {
 	t.Parallel()
 	good := func() []Table { return []Table{citizens()} }
@@ -249,7 +259,8 @@ func TestRefusals(t *testing.T) {
 		"empty format":       {"", good(), Options{}},
 		"negative rows":      {FormatDuckDB, good(), Options{Rows: -1}},
 		"too many rows":      {FormatDuckDB, good(), Options{Rows: MaxRows + 1}},
-		"too many values":    {FormatDuckDB, []Table{{Name: "w", Columns: make([]Column, MaxColumns)}}, Options{Rows: MaxRows}},
+		"too many values":    {FormatDuckDB, []Table{wide(MaxColumns)}, Options{Rows: MaxRows}},
+		"too many columns":   {FormatDuckDB, []Table{wide(MaxColumns + 1)}, Options{Rows: 1}},
 		"no tables":          {FormatDuckDB, nil, Options{}},
 		"no columns":         {FormatDuckDB, []Table{{Name: "t"}}, Options{}},
 		"table twice":        {FormatDuckDB, []Table{citizens(), citizens()}, Options{}},

@@ -104,7 +104,7 @@ func prepare(format Format, tables []Table, opt Options) (*plan, error) {
 			}
 			share := defaultUnitShare
 			if c.Distinct > 0 && t.Rows > 0 {
-				share = min(1, max(0.01, float64(c.Distinct)/float64(t.Rows)))
+				share = min(1, max(0.01, twoDigits(float64(c.Distinct)/float64(t.Rows))))
 			}
 			p := pseudo{ns: namespace(c, units), unique: share >= uniqueShare, d: rows[i]}
 			if !p.unique {
@@ -150,10 +150,20 @@ func tableRows(tables []Table, n int) []int {
 			out[i] = n
 			continue
 		}
-		r := int(math.Round(float64(n) * float64(t.Rows) / float64(most)))
+		r := int(math.Round(float64(n) * twoDigits(float64(t.Rows)/float64(most))))
 		out[i] = min(n, max(min(n, 10), r))
 	}
 	return out
+}
+
+// twoDigits rounds a positive ratio of counts to two significant digits: the shape of the
+// real data, not its exact counts.
+func twoDigits(x float64) float64 {
+	if !(x > 0) || math.IsInf(x, 0) {
+		return x
+	}
+	m := math.Pow(10, math.Floor(math.Log10(x))-1)
+	return math.Round(x/m) * m
 }
 
 // coarse rounds a null share to whole percent, keeping "none", "all" and "some" apart.

@@ -1,0 +1,120 @@
+package sqlgate
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+)
+
+// UnitsColumn is the hidden column the rewrite adds: the group's count of distinct privacy
+// units (the smallest over the query's tables). The executor drops it before release.
+const UnitsColumn = "__inviso_units"
+
+// Rewritten is a query ready to execute.
+type Rewritten struct {
+	tree *Tree
+	// Limit and Offset were taken out of the query: they apply after suppression, so a small
+	// group never takes the place of a released one. Limit < 0 means none.
+	Limit, Offset int64
+}
+
+// Rewrite adds the hidden per-group count of distinct privacy units to an analysed query and
+// lifts LIMIT/OFFSET out of it. Every table of the query must have a privacy unit column.
+func (p *Parser) Rewrite(t *Tree, a *Analysis, schema Schema) (*Rewritten, error) {
+	return p.rewrite(t, a, schema, false)
+}
+
+// rewrite is Rewrite; naive forces count(DISTINCT unit) everywhere (the reference the tests
+// compare the shortcut against).
+func (p *Parser) rewrite(t *Tree, a *Analysis, schema Schema, naive bool) (*Rewritten, error) {
+	c, err := t.clone()
+	if err != nil {
+		return nil, err
+	}
+	var counts []any
+	for _, in := range a.instances {
+		unit := ""
+		for name, col := range schema[in.table].Columns {
+			if col.Unit {
+				unit = name
+			}
+		}
+		if unit == "" {
+			return nil, fmt.Errorf("sqlgate: table %s has no privacy unit: refusing to release from it", in.table)
+		}
+		if !naive && len(a.instances) == 1 && schema[in.table].MaxRowsPerUnit == 1 {
+			// One row per person and no NULL units: count(*) is the exact distinct-unit count,
+			// at the cost of the raw query (a DISTINCT count costs up to ~10x; TECH-NOTES).
+			counts = append(counts, function("count_star"))
+			continue
+		}
+		counts = append(counts, countDistinct(in.alias, unit))
+	}
+	if len(counts) == 0 {
+		return nil, fmt.Errorf("sqlgate: the query reads no table")
+	}
+	units := counts[0].(map[string]any)
+	if len(counts) > 1 {
+		units = function("least", counts...)
+	}
+	units["alias"] = UnitsColumn
+	c.root["select_list"] = append(list(c.root, "select_list"), units)
+
+	rw := &Rewritten{tree: c, Limit: -1}
+	var mods []any
+	for _, m := range list(c.root, "modifiers") {
+		mm, _ := m.(map[string]any)
+		if str(mm, "type") != "LIMIT_MODIFIER" {
+			mods = append(mods, m)
+			continue
+		}
+		if rw.Limit, err = constInt(obj(mm, "limit"), -1); err != nil {
+			return nil, err
+		}
+		if rw.Offset, err = constInt(obj(mm, "offset"), 0); err != nil {
+			return nil, err
+		}
+	}
+	if mods == nil {
+		mods = []any{}
+	}
+	c.root["modifiers"] = mods
+	return rw, nil
+}
+
+// constInt reads a non-negative integer constant (absent: def).
+func constInt(e map[string]any, def int64) (int64, error) {
+	if e == nil {
+		return def, nil
+	}
+	v := obj(e, "value")
+	n, err := strconv.ParseInt(fmt.Sprint(v["value"]), 10, 64)
+	if err != nil || n < 0 {
+		return 0, refuse("limit_expression", "LIMIT and OFFSET must be non-negative whole numbers")
+	}
+	return n, nil
+}
+
+func function(name string, children ...any) map[string]any {
+	if children == nil {
+		children = []any{}
+	}
+	return map[string]any{
+		"class": "FUNCTION", "type": "FUNCTION", "alias": "", "query_location": json.Number("18446744073709551615"),
+		"function_name": name, "schema": "", "catalog": "", "children": children, "filter": nil,
+		"order_bys": map[string]any{"type": "ORDER_MODIFIER", "orders": []any{}}, "distinct": false,
+		"is_operator": false, "export_state": false,
+	}
+}
+
+func countDistinct(alias, column string) map[string]any {
+	f := function("count", map[string]any{
+		"class": "COLUMN_REF", "type": "COLUMN_REF", "alias": "", "query_location": json.Number("18446744073709551615"),
+		"column_names": []any{alias, column},
+	})
+	f["distinct"] = true
+	return f
+}
+
+// Tree is the rewritten tree, for Deparse.
+func (rw *Rewritten) Tree() *Tree { return rw.tree }
