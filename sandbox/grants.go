@@ -396,7 +396,7 @@ func (sb *Sandbox) build(ctx context.Context, g catalog.Grant, file string) (bui
 	}
 	b.ws = catalog.Workspace{Digest: res.Digest, BuiltAt: sb.opt.Clock().UTC()}
 	for _, t := range res.Tables {
-		wt := catalog.WorkspaceTable{Name: t.Name, Rows: t.Rows, MaxRowsPerUnit: t.MaxRowsPerUnit, ExcludedByConsent: t.ExcludedByConsent}
+		wt := catalog.WorkspaceTable{Name: t.Name, Rows: t.Rows, MaxRowsPerUnit: t.MaxRowsPerUnit, ExcludedByConsent: t.ExcludedByConsent, ExcludedNoUnit: t.ExcludedNoUnit}
 		for _, c := range t.Columns {
 			wt.Columns = append(wt.Columns, catalog.WorkspaceColumn{Name: c.Name, Type: c.Type, Class: c.Class, Usage: c.Usage, Unit: c.Unit})
 		}
@@ -460,6 +460,7 @@ func (sb *Sandbox) ChangeGrant(ctx context.Context, actor catalog.Principal, id 
 	if to == catalog.GrantRevoked {
 		file, err := sb.catalog.GrantFile(ctx, id)
 		if err == nil {
+			sb.engine.Forget(sb.workspacePath(file))
 			err = os.Remove(sb.workspacePath(file))
 		}
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -509,6 +510,7 @@ func (sb *Sandbox) rebuildFollowers(ctx context.Context, dataset string) {
 		if err == nil {
 			var b built
 			if b, err = sb.build(ctx, g, file); err == nil {
+				sb.engine.Forget(sb.workspacePath(file))
 				_, err = sb.catalog.UpdateGrant(ctx, g.ID, func(cur *catalog.Grant) error { applyBuild(cur, b); return nil })
 			}
 		}

@@ -146,7 +146,17 @@ func (w *world) openWorkspace(t *testing.T, g catalog.Grant) *sql.DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := duck.Open(context.Background(), w.sb.workspacePath(file), duck.Config{ReadOnly: true})
+	// A copy: the engine may hold the file open with its own (locked) configuration, and DuckDB
+	// refuses a second open of one file with another configuration in the same process.
+	b, err := os.ReadFile(w.sb.workspacePath(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := filepath.Join(t.TempDir(), "workspace-copy.duckdb")
+	if err := os.WriteFile(cp, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := duck.Open(context.Background(), cp, duck.Config{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

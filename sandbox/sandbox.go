@@ -16,7 +16,9 @@ import (
 	"github.com/inviso/inviso/crypto/token"
 	"github.com/inviso/inviso/sandbox/catalog"
 	"github.com/inviso/inviso/sandbox/duck"
+	"github.com/inviso/inviso/sandbox/engine"
 	"github.com/inviso/inviso/sandbox/fault"
+	"github.com/inviso/inviso/sandbox/sqlgate"
 	"github.com/inviso/inviso/sandbox/store"
 )
 
@@ -38,6 +40,13 @@ type Options struct {
 	Logger  *slog.Logger
 	Clock   func() time.Time
 	Loaders map[connectors.Format]connectors.Loader // default DefaultLoaders()
+	// Decider decides every job; default: the policy engine with the built-in bundle.
+	Decider Decider
+	// PolicyDir holds the operator's extra .rego files (they can only add denials).
+	PolicyDir string
+	// QueryTimeout and MaxQueryRows limit each SQL job (defaults in sandbox/engine).
+	QueryTimeout time.Duration
+	MaxQueryRows int64
 }
 
 // Sandbox is the running domain.
@@ -48,6 +57,9 @@ type Sandbox struct {
 	catalog *catalog.Catalog
 	store   *store.Store
 	master  []byte // the sandbox's secret: per-grant pseudonym keys derive from it
+	parser  *sqlgate.Parser
+	engine  *engine.Engine
+	decider Decider
 
 	// AdminTokenPath is the file holding the bootstrap admin token.
 	AdminTokenPath string
@@ -108,6 +120,16 @@ func Open(ctx context.Context, opt Options) (_ *Sandbox, err error) {
 	if err := sb.sweepPending(ctx); err != nil {
 		return nil, err
 	}
+	if sb.parser, err = sqlgate.NewParser(ctx); err != nil {
+		return nil, err
+	}
+	sb.engine = engine.New(engine.Options{DuckDB: opt.DuckDB, Timeout: opt.QueryTimeout, MaxRows: opt.MaxQueryRows})
+	sb.decider = opt.Decider
+	if sb.decider == nil {
+		if sb.decider, err = defaultDecider(ctx, opt.PolicyDir); err != nil {
+			return nil, err
+		}
+	}
 	return sb, nil
 }
 
@@ -157,6 +179,12 @@ func (sb *Sandbox) sweepPending(ctx context.Context) error {
 // Close releases the data directory.
 func (sb *Sandbox) Close() error {
 	var errs []error
+	if sb.engine != nil {
+		errs = append(errs, sb.engine.Close())
+	}
+	if sb.parser != nil {
+		errs = append(errs, sb.parser.Close())
+	}
 	if sb.catalog != nil {
 		errs = append(errs, sb.catalog.Close())
 	}

@@ -44,7 +44,7 @@ and --token (INVISO_TOKEN) or --token-file (INVISO_TOKEN_FILE).`,
 		SilenceErrors: true,
 	}
 	root.AddCommand(newServeCmd(), newDemoCmd(), newGenCmd(), newWhoamiCmd(), newAgencyCmd(),
-		newPrincipalCmd(), newDatasetCmd(), newRulesCmd(), newConsentsCmd(), newScenarioCmd(), newGrantCmd())
+		newPrincipalCmd(), newDatasetCmd(), newRulesCmd(), newConsentsCmd(), newScenarioCmd(), newGrantCmd(), newQueryCmd())
 	return root
 }
 

@@ -19,9 +19,9 @@ const DefaultListen = "127.0.0.1:8470"
 
 func newServeCmd() *cobra.Command {
 	var (
-		dataDir, listen, memLimit, logLevel string
-		threads                             int
-		maxUpload                           int64
+		dataDir, listen, memLimit, logLevel, policyDir string
+		threads                                        int
+		maxUpload                                      int64
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -34,9 +34,10 @@ func newServeCmd() *cobra.Command {
 			}
 			log := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 			sb, err := sandbox.Open(cmd.Context(), sandbox.Options{
-				DataDir: dataDir,
-				DuckDB:  duck.Config{MemoryLimit: memLimit, Threads: threads},
-				Logger:  log,
+				DataDir:   dataDir,
+				DuckDB:    duck.Config{MemoryLimit: memLimit, Threads: threads},
+				Logger:    log,
+				PolicyDir: policyDir,
 			})
 			if err != nil {
 				return err
@@ -60,6 +61,7 @@ func newServeCmd() *cobra.Command {
 	f.StringVar(&memLimit, "memory-limit", os.Getenv("INVISO_MEMORY_LIMIT"), "DuckDB memory_limit per instance, e.g. 4GB (INVISO_MEMORY_LIMIT; default DuckDB's)")
 	f.IntVar(&threads, "threads", envInt("INVISO_THREADS", 0), "DuckDB threads per instance (INVISO_THREADS; 0 = one per core)")
 	f.Int64Var(&maxUpload, "max-upload", api.DefaultMaxUploadBytes, "largest accepted upload in bytes")
+	f.StringVar(&policyDir, "policy-dir", os.Getenv("INVISO_POLICY_DIR"), "extra .rego files (package inviso.extra.<name>) that can only add denials (INVISO_POLICY_DIR)")
 	f.StringVar(&logLevel, "log-level", envOr("INVISO_LOG_LEVEL", "info"), "debug, info, warn or error (INVISO_LOG_LEVEL)")
 	return cmd
 }

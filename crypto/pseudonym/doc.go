@@ -31,6 +31,8 @@
 //
 // # What it must never do
 //
-// This package never logs, prints or returns a key or a master secret: [Key] formats as a
-// placeholder. It imports nothing from the sandbox.
+// This package never logs, prints or returns a master secret, and never prints a key: [Key]
+// formats as a placeholder through every fmt verb. (fmt cannot call methods on an unexported
+// struct field, so a Key kept in an unexported field of a printed struct would still print;
+// don't print such structs.) It imports nothing from the sandbox.
 package pseudonym

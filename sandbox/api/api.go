@@ -133,6 +133,7 @@ func (s *Server) table() []route {
 		{"POST", "/v1/grants/{id}/revoke", roles(implementer), s.changeGrant(catalog.GrantRevoked)},
 		{"POST", "/v1/grants/suspend-all", roles(implementer, admin), s.suspendAll},
 		{"GET", "/v1/grants/{id}/dummy", roles(developer), s.dummyData},
+		{"POST", "/v1/grants/{id}/query", roles(developer), s.query},
 	}
 }
 

@@ -68,6 +68,7 @@ type WorkspaceTable struct {
 	Rows              int64             `json:"rows"`
 	MaxRowsPerUnit    int64             `json:"max_rows_per_unit"`
 	ExcludedByConsent int64             `json:"excluded_by_consent"`
+	ExcludedNoUnit    int64             `json:"excluded_no_unit"`
 	Columns           []WorkspaceColumn `json:"columns"`
 }
 

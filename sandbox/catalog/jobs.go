@@ -96,9 +96,34 @@ func (c *Catalog) Job(ctx context.Context, id string) (Job, error) {
 	return j, wrap("read job", json.Unmarshal([]byte(body), &j))
 }
 
-// SpendJob counts one job against a grant's budget, atomically; it refuses when none is left.
-func (c *Catalog) SpendJob(ctx context.Context, grantID string) (Grant, error) {
-	return c.UpdateGrant(ctx, grantID, func(g *Grant) error {
+// StartJob counts one job against its grant's budget and records it as running, in one
+// transaction: a job that runs has always been paid for and recorded, and a refused spend
+// records nothing. It refuses when the grant is not active or no job is left.
+func (c *Catalog) StartJob(ctx context.Context, j Job) error {
+	j.State = JobRunning
+	if j.CreatedAt.IsZero() {
+		j.CreatedAt = c.now().UTC()
+	}
+	body, err := json.Marshal(j)
+	if err != nil {
+		return err
+	}
+	return wrap("start job", c.write(ctx, func(tx *sql.Tx) error {
+		var gb, state string
+		err := tx.QueryRowContext(ctx, "SELECT body, state FROM grants WHERE id = ?", j.Grant).Scan(&gb, &state)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fault.E(fault.NotFound, "no grant %q", clip(j.Grant))
+		}
+		if err != nil {
+			return err
+		}
+		var g Grant
+		if err := json.Unmarshal([]byte(gb), &g); err != nil {
+			return err
+		}
+		g.State = GrantState(state)
+		now := c.now()
+		g = g.Effective(now)
 		if g.State != GrantActive {
 			return fault.E(fault.PolicyDenied, "grant %s is %s", g.ID, g.State)
 		}
@@ -106,6 +131,13 @@ func (c *Catalog) SpendJob(ctx context.Context, grantID string) (Grant, error) {
 			return fault.E(fault.BudgetExhausted, "grant %s has used all %d of its jobs", g.ID, g.JobBudget)
 		}
 		g.JobsUsed++
-		return nil
-	})
+		g.UpdatedAt = now.UTC()
+		nb, _ := json.Marshal(g)
+		if _, err := tx.ExecContext(ctx, "UPDATE grants SET body = ?, updated_at = ? WHERE id = ?", string(nb), g.UpdatedAt, g.ID); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, "INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?)",
+			j.ID, j.Grant, j.Principal, j.Kind, string(j.State), string(body), j.CreatedAt)
+		return err
+	}))
 }

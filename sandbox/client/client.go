@@ -317,3 +317,42 @@ func (c *Client) Dummy(ctx context.Context, id, format string, rows int, w io.Wr
 	_, err = io.Copy(w, resp.Body)
 	return err
 }
+
+// QueryResult is a JSON query result.
+type QueryResult struct {
+	Job              string   `json:"job"`
+	Columns          []string `json:"columns"`
+	Rows             [][]any  `json:"rows"`
+	SuppressedGroups int64    `json:"suppressed_groups"`
+	Allow            bool     `json:"allow"`
+}
+
+// Query is POST /v1/grants/{id}/query with a JSON answer (or, with checkOnly, the decision).
+func (c *Client) Query(ctx context.Context, grant, sql string, checkOnly bool) (QueryResult, error) {
+	var out QueryResult
+	err := c.json(ctx, "POST", "/v1/grants/"+url.PathEscape(grant)+"/query", map[string]any{"sql": sql, "check_only": checkOnly}, &out)
+	return out, err
+}
+
+// QueryStream is POST /v1/grants/{id}/query answered as accept (an Arrow IPC stream or CSV); it
+// copies the body to w and returns the job id.
+func (c *Client) QueryStream(ctx context.Context, grant, sql, accept string, w io.Writer) (string, error) {
+	b, _ := json.Marshal(map[string]any{"sql": sql})
+	req, err := http.NewRequestWithContext(ctx, "POST", c.base+"/v1/grants/"+url.PathEscape(grant)+"/query", bytes.NewReader(b))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", accept)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		return "", decodeError(resp)
+	}
+	_, err = io.Copy(w, resp.Body)
+	return resp.Header.Get("Inviso-Job"), err
+}

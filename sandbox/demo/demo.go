@@ -354,6 +354,39 @@ func grantWalk(ctx context.Context, p func(string, ...any), as func(string) *cli
 		return err
 	}
 	p("   - %d bytes of DuckDB with the same tables and types, and no real value in it", buf.Len())
+
+	p("")
+	p("11. The developer runs SQL under the grant; only groups of at least k = %d people leave:", g.K)
+	q := "SELECT district, gender, count(*) AS people, avg(income) AS mean_income FROM citizens GROUP BY district, gender ORDER BY district, gender"
+	qr, err := as("analyst").Query(ctx, g.ID, q, false)
+	if err != nil {
+		return err
+	}
+	p("   %s", q)
+	for i, row := range qr.Rows {
+		if i == 6 {
+			p("     … %d rows in all", len(qr.Rows))
+			break
+		}
+		p("     %v", row)
+	}
+	p("   (job %s; %d group(s) under k suppressed, silently)", qr.Job, qr.SuppressedGroups)
+	for _, bad := range []string{
+		"SELECT person_id, income FROM citizens",
+		"SELECT district, max(income) FROM citizens WHERE income > 500000 GROUP BY district",
+		"SELECT * FROM read_csv('/etc/passwd')",
+	} {
+		_, err := as("analyst").Query(ctx, g.ID, bad, false)
+		var f *fault.Error
+		if !errors.As(err, &f) {
+			return fmt.Errorf("%q was not refused: %v", bad, err)
+		}
+		p("   %s", bad)
+		p("     → %s", f.Code)
+		for _, r := range f.Reasons {
+			p("       %s: %s", r.Code, r.Message)
+		}
+	}
 	return nil
 }
 

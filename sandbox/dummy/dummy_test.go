@@ -350,6 +350,7 @@ func TestInputsCarryNoValues(t *testing.T) {
 		"opt.DuckDB.ReadOnly":                      "bool: refused if set",
 		"opt.DuckDB.AllowedPaths":                  "[]string: refused if set",
 		"opt.DuckDB.TempDirectory":                 "string: where DuckDB spills",
+		"opt.DuckDB.NoFiles":                       "bool: a lockdown switch",
 	}
 	fn := reflect.TypeOf(Write)
 	roots := map[string]reflect.Type{"format": fn.In(2), "tables": fn.In(3), "opt": fn.In(4)}

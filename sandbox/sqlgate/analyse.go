@@ -632,17 +632,19 @@ func (an *analyser) function(e map[string]any, ctx, inAgg string) (exprInfo, err
 	return info, refuse("unknown_function", "unknown function %q", clipIdent(name))
 }
 
-// exprDistinct walks an aggregate's argument: its columns are aggregate arguments.
+// exprDistinct walks an aggregate's argument, which must be a plain column: a computed argument
+// (CASE, arithmetic, a cast, a function) can make a large group's aggregate depend on one
+// person (sum(CASE WHEN <isolating condition> THEN income END)) or fail on one person's value
+// (an overflow), so it is refused outright.
 func (an *analyser) exprDistinct(e map[string]any, agg string, distinct bool) (exprInfo, error) {
-	if str(e, "class") == "COLUMN_REF" {
-		if err := keys(e, "column", "class", "type", "alias", "column_names"); err != nil {
-			return exprInfo{}, err
-		}
-		_, err := an.column(e, "aggregate_arg", agg, distinct)
+	if str(e, "class") != "COLUMN_REF" {
+		return exprInfo{}, refuse("computed_aggregate_argument", "the argument of %s must be a plain column: computed arguments (CASE, arithmetic, casts, functions) can single out one person inside a group", agg)
+	}
+	if err := keys(e, "column", "class", "type", "alias", "column_names"); err != nil {
 		return exprInfo{}, err
 	}
-	// A computed argument: its columns are aggregate arguments too, and its functions count.
-	return an.expr(e, "aggregate_arg", agg)
+	_, err := an.column(e, "aggregate_arg", agg, distinct)
+	return exprInfo{}, err
 }
 
 func isOperator(name string) bool {

@@ -81,12 +81,15 @@ func TestRefusedBeforeAnalysis(t *testing.T) {
 		"no table":        {"SELECT 1", "no_table"},
 		"cross join":      {"SELECT count(*) FROM citizens CROSS JOIN benefits", "join_kind"},
 		"join inequality": {"SELECT count(*) FROM citizens c JOIN benefits b ON c.person_id < b.person_id", "join_condition"},
-		"nested agg":      {"SELECT sum(count(*)) FROM citizens", "nested_aggregate"},
+		"nested agg":      {"SELECT sum(count(*)) FROM citizens", "computed_aggregate_argument"},
 		"filter clause":   {"SELECT count(*) FILTER (WHERE income > 5) FROM citizens", "aggregate_filter"},
 		"ambiguous":       {"SELECT count(*) FROM citizens c JOIN benefits b ON c.person_id = b.person_id GROUP BY person_id", "ambiguous_column"},
 		"reserved alias":  {"SELECT count(*) AS __inviso_units FROM citizens", "reserved_alias"},
 		"unknown fn":      {"SELECT my_udf(income) FROM citizens", "unknown_function"},
 		"whole row":       {"SELECT max(c) FROM citizens c", "unknown_column"},
+		"case in agg":     {"SELECT district, sum(CASE WHEN birth_date = 1900 THEN income ELSE 0 END) FROM citizens GROUP BY district", "computed_aggregate_argument"},
+		"arith in agg":    {"SELECT district, sum(income * 1000000000000) FROM citizens GROUP BY district", "computed_aggregate_argument"},
+		"cast in agg":     {"SELECT district, avg(CAST(income AS SMALLINT)) FROM citizens GROUP BY district", "computed_aggregate_argument"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

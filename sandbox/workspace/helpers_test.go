@@ -15,6 +15,12 @@ import (
 	"github.com/inviso/inviso/sandbox/store"
 )
 
+func TestRawTableIsTheStores(t *testing.T) {
+	if rawTable != store.Table {
+		t.Fatalf("rawTable %q, store.Table %q", rawTable, store.Table)
+	}
+}
+
 // testMaster is the master secret of the tests: 0x00 … 0x1f.
 func testMaster() []byte {
 	m := make([]byte, pseudonym.MasterSize)

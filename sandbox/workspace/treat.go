@@ -26,7 +26,7 @@ type column struct {
 // treat returns the SQL that computes the workspace column of e from the raw column, and the
 // workspace column's type. It refuses what it does not know how to do (fail closed).
 func treat(e rules.Effective) (column, error) {
-	typ := strings.ToUpper(strings.TrimSpace(e.Column.Type))
+	typ := normType(e.Column.Type)
 	if !safeType.MatchString(typ) {
 		return column{}, fmt.Errorf("%w: column %q has an unexpected type", ErrInvalidSpec, e.Column.Name)
 	}
@@ -82,6 +82,9 @@ func treat(e rules.Effective) (column, error) {
 	}
 	return fail("unknown treatment")
 }
+
+// normType is a type name as DuckDB's information_schema spells it (upper case).
+func normType(t string) string { return strings.ToUpper(strings.TrimSpace(t)) }
 
 // textOf is the canonical text of a value: DuckDB's VARCHAR cast, except that a TIMESTAMPTZ is
 // rendered in UTC whatever the instance's TimeZone, so pseudonyms do not depend on it.
@@ -178,16 +181,21 @@ func bucket(ref, typ string, kind rules.Kind, w float64) (string, string, error)
 	floorMod := func(x, n string) string { return fmt.Sprintf("(%[1]s - ((%[1]s %% %[2]s) + %[2]s) %% %[2]s)", x, n) }
 	switch {
 	case kind == rules.KindInteger && wholeWidth:
+		ws := duck.Quote(strconv.FormatInt(int64(w), 10))
 		switch typ {
 		case "UHUGEINT":
 			// Unsigned: x ≥ 0, the plain remainder is the floor remainder.
-			n := "CAST(" + duck.Quote(strconv.FormatInt(int64(w), 10)) + " AS UHUGEINT)"
-			return fmt.Sprintf("(%[1]s - %[1]s %% %[2]s)", ref, n), typ, nil
-		default:
-			x := "CAST(" + ref + " AS HUGEINT)"
-			n := "CAST(" + duck.Quote(strconv.FormatInt(int64(w), 10)) + " AS HUGEINT)"
-			return "CAST(" + floorMod(x, n) + " AS " + typ + ")", typ, nil
+			return fmt.Sprintf("(%[1]s - %[1]s %% CAST(%[2]s AS UHUGEINT))", ref, ws), typ, nil
+		case "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER":
+			// Every value fits a BIGINT, and with w ≤ 2^61 no intermediate overflows; a bound
+			// below the type's minimum fails the cast (the build fails, closed).
+			if w <= 1<<61 {
+				x := "CAST(" + ref + " AS BIGINT)"
+				return "CAST(" + floorMod(x, "CAST("+ws+" AS BIGINT)") + " AS " + typ + ")", typ, nil
+			}
 		}
+		x := "CAST(" + ref + " AS HUGEINT)"
+		return "CAST(" + floorMod(x, "CAST("+ws+" AS HUGEINT)") + " AS " + typ + ")", typ, nil
 	case kind == rules.KindInteger:
 		n := "CAST(" + duck.Quote(strconv.FormatFloat(w, 'g', -1, 64)) + " AS DOUBLE)"
 		return fmt.Sprintf("(floor(CAST(%s AS DOUBLE) / %[2]s) * %[2]s)", ref, n), "DOUBLE", nil

@@ -19,7 +19,6 @@ import (
 	"github.com/inviso/inviso/crypto/pseudonym"
 	"github.com/inviso/inviso/sandbox/duck"
 	"github.com/inviso/inviso/sandbox/rules"
-	"github.com/inviso/inviso/sandbox/store"
 )
 
 // Errors of Build, to be tested with errors.Is.
@@ -100,6 +99,10 @@ type Result struct {
 	// Tables are the workspace's tables, in the order of the spec's sources.
 	Tables []Table
 }
+
+// rawTable is the one table of every raw version file (store.Table; a constant here so that this
+// package does not depend on the store and the catalog behind it).
+const rawTable = "data"
 
 // identifier is what a workspace table name may look like.
 var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
@@ -308,7 +311,7 @@ func materialize(ctx context.Context, conn *sql.Conn, i int, p plan) (Table, err
 		return fail("attach the raw version", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), "DETACH DATABASE IF EXISTS "+src)
-	if err := checkSchema(ctx, conn, src, store.Table, p.src.Columns); err != nil {
+	if err := checkSchema(ctx, conn, src, rawTable, p.src.Columns); err != nil {
 		return Table{}, fmt.Errorf("table %s: %w", name, err)
 	}
 
@@ -327,13 +330,20 @@ func materialize(ctx context.Context, conn *sql.Conn, i int, p plan) (Table, err
 		for j, pu := range c.Purposes {
 			purposes[j] = duck.Quote(pu)
 		}
-		where += " AND " + textOf(unit, strings.ToUpper(p.unit.Column.Type)) + " IN (SELECT subject FROM " + cs +
+		where += " AND " + textOf(unit, normType(p.unit.Column.Type)) + " IN (SELECT subject FROM " + cs +
 			".consents WHERE subject IS NOT NULL AND purpose IN (" + strings.Join(purposes, ", ") +
 			") AND valid_until >= CAST(" + duck.Quote(c.ValidThrough.UTC().Format("2006-01-02 15:04:05.999999")+"+00") + " AS TIMESTAMPTZ))"
 	}
 
+	// Raw row counts, for the exclusion counts. count(*) of a whole table is answered from its
+	// metadata; only a consent filter needs a scan of the unit column to separate the rows left
+	// out for want of a unit from those left out for want of consent.
 	var total, withUnit int64
-	if err := conn.QueryRowContext(ctx, "SELECT count(*), count("+duck.Ident(p.unit.Column.Name)+") FROM "+src+"."+store.Table).Scan(&total, &withUnit); err != nil {
+	countQ := "SELECT count(*), -1 FROM " + src + "." + rawTable
+	if p.src.Consent != nil {
+		countQ = "SELECT count(*), count(" + duck.Ident(p.unit.Column.Name) + ") FROM " + src + "." + rawTable
+	}
+	if err := conn.QueryRowContext(ctx, countQ).Scan(&total, &withUnit); err != nil {
 		return fail("count the raw rows", err)
 	}
 
@@ -342,12 +352,12 @@ func materialize(ctx context.Context, conn *sql.Conn, i int, p plan) (Table, err
 		exprs[j] = c.expr + " AS " + duck.Ident(c.Name)
 	}
 	q := "CREATE TABLE main." + duck.Ident(name) + " AS SELECT " + strings.Join(exprs, ", ") +
-		" FROM " + src + "." + store.Table + " AS s WHERE " + where
+		" FROM " + src + "." + rawTable + " AS s WHERE " + where
 	if _, err := conn.ExecContext(ctx, q); err != nil {
 		return fail("materialize", err)
 	}
 
-	t := Table{Name: name, ExcludedNoUnit: total - withUnit}
+	t := Table{Name: name}
 	for _, c := range p.cols {
 		t.Columns = append(t.Columns, c.Column)
 	}
@@ -355,8 +365,12 @@ func materialize(ctx context.Context, conn *sql.Conn, i int, p plan) (Table, err
 	if t.Rows, t.MaxRowsPerUnit, err = rowsPerUnit(ctx, conn, name, p.unit.Column.Name); err != nil {
 		return fail("count rows per unit", err)
 	}
+	if p.src.Consent == nil {
+		withUnit = t.Rows // the only filter was "unit IS NOT NULL"
+	}
+	t.ExcludedNoUnit = total - withUnit
 	t.ExcludedByConsent = withUnit - t.Rows
-	if p.src.Consent == nil && t.ExcludedByConsent != 0 || t.ExcludedByConsent < 0 {
+	if t.ExcludedNoUnit < 0 || t.ExcludedByConsent < 0 {
 		return Table{}, fmt.Errorf("%w: table %s: row counts do not add up", ErrVerify, name)
 	}
 	return t, nil
@@ -392,7 +406,7 @@ func checkSchema(ctx context.Context, conn *sql.Conn, catalog, table string, wan
 		return fmt.Errorf("%w: the raw version has %d columns, the rules describe %d", ErrInvalidSpec, len(got), len(want))
 	}
 	for i, e := range want {
-		if got[i].Name != e.Column.Name || got[i].Type != strings.ToUpper(strings.TrimSpace(e.Column.Type)) {
+		if got[i].Name != e.Column.Name || got[i].Type != normType(e.Column.Type) {
 			return fmt.Errorf("%w: raw column %d is %q %s, the rules describe %q %s", ErrInvalidSpec, i+1, got[i].Name, got[i].Type, e.Column.Name, e.Column.Type)
 		}
 	}

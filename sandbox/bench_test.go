@@ -1,0 +1,188 @@
+package sandbox
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/inviso/inviso/connectors/synth"
+	"github.com/inviso/inviso/sandbox/catalog"
+	"github.com/inviso/inviso/sandbox/duck"
+	"github.com/inviso/inviso/sandbox/rules"
+)
+
+// benchSuite is the SQL jobs issue's suite of typical aggregate queries.
+var benchSuite = []struct{ name, sql string }{
+	{"count_by_district", "SELECT district, count(*) AS n FROM citizens GROUP BY district"},
+	{"count_by_district_gender", "SELECT district, gender, count(*) AS n FROM citizens GROUP BY district, gender"},
+	{"avg_income_by_band", "SELECT birth_date, avg(income) AS mean FROM citizens GROUP BY birth_date"},
+	{"income_stats_by_gender", "SELECT gender, avg(income), stddev_samp(income), count(*) FROM citizens GROUP BY gender"},
+	{"filtered_count", "SELECT district, count(*) FROM citizens WHERE gender = '女' AND birth_date >= 1980 GROUP BY district"},
+	{"sum_income_by_district_band", "SELECT district, birth_date, sum(income) FROM citizens GROUP BY district, birth_date"},
+	{"benefits_by_program", "SELECT program, count(*) AS n, sum(amount) AS total FROM benefits GROUP BY program"},
+	{"join_by_program", "SELECT b.program, count(*) AS n, avg(c.income) FROM citizens c JOIN benefits b ON c.person_id = b.person_id GROUP BY b.program"},
+}
+
+type benchWorld struct {
+	sb    *Sandbox
+	dev   catalog.Principal
+	grant catalog.Grant
+	raw   *sql.DB // a plain DuckDB instance on a copy of the grant's workspace
+}
+
+func newBenchWorld(b *testing.B, rows int) *benchWorld {
+	b.Helper()
+	ctx := context.Background()
+	sb, err := Open(ctx, Options{DataDir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { sb.Close() })
+	admin := catalog.Principal{ID: AdminPrincipal, Agency: PlatformAgency, Roles: []catalog.Role{catalog.RoleAdmin}}
+	for id, kind := range map[string]catalog.AgencyKind{"ca": catalog.KindSource, "hr": catalog.KindSource, "dev": catalog.KindDevelopment} {
+		sb.CreateAgency(ctx, admin, catalog.Agency{ID: id, Name: id, Kind: kind})
+	}
+	dev := catalog.Principal{ID: "dev", Agency: "dev", Roles: []catalog.Role{catalog.RoleDeveloper}}
+	impl := catalog.Principal{ID: "impl", Agency: "dev", Roles: []catalog.Role{catalog.RoleImplementer}}
+	dir := b.TempDir()
+	for _, s := range []struct {
+		agency, name string
+		table        synth.Table
+		rules        string
+	}{{"ca", "citizens", synth.Citizens, citizensRules}, {"hr", "benefits", synth.Benefits, benefitsRules}} {
+		src := catalog.Principal{ID: s.agency + "-src", Agency: s.agency, Roles: []catalog.Role{catalog.RoleSource}}
+		if _, err := sb.RegisterDataset(ctx, src, catalog.Dataset{Name: s.name, Description: s.name, Classification: catalog.L3Sensitive, PrivacyUnit: "person_id", UpdateFrequency: "once"}); err != nil {
+			b.Fatal(err)
+		}
+		path, _, err := synth.WriteFile(ctx, dir, memory.DefaultAllocator, s.table, synth.Parquet, synth.Config{Rows: rows, Seed: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		f, _ := os.Open(path)
+		_, err = sb.Import(ctx, src, s.name, f, ImportOptions{Format: "parquet"})
+		f.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		set, _ := rules.Parse([]byte(s.rules))
+		if _, err := sb.SetRules(ctx, src, s.name, set, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	sc, err := sb.RequestScenario(ctx, dev, catalog.ScenarioRequest{Name: "bench", Purpose: "bench", Use: catalog.PublicInterest,
+		Datasets:   map[string][]string{"citizens": {"person_id", "district", "gender", "birth_date", "income"}, "benefits": {"person_id", "program", "amount"}},
+		ValidUntil: time.Now().Add(24 * time.Hour), JobBudget: 10_000_000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, a := range []string{"ca", "hr"} {
+		if _, err := sb.ConsentScenario(ctx, catalog.Principal{ID: a + "-src", Agency: a, Roles: []catalog.Role{catalog.RoleSource}}, sc.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+	g, err := sb.ApproveScenario(ctx, impl, sc.ID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	file, _ := sb.catalog.GrantFile(ctx, g.ID)
+	content, err := os.ReadFile(sb.workspacePath(file))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cp := filepath.Join(b.TempDir(), "raw.duckdb")
+	os.WriteFile(cp, content, 0o600)
+	raw, err := duck.Open(ctx, cp, duck.Config{ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { raw.Close() })
+	return &benchWorld{sb: sb, dev: dev, grant: g, raw: raw}
+}
+
+func benchRows() int {
+	if n, err := strconv.Atoi(os.Getenv("INVISO_BENCH_ROWS")); err == nil {
+		return n
+	}
+	return 200_000
+}
+
+func median(ds []time.Duration) time.Duration {
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	return ds[len(ds)/2]
+}
+
+// BenchmarkQueryVsRaw runs the suite gated (parse, analyse, policy, rewrite, execute on the
+// locked workspace, suppress, release) and raw (the same SQL on a plain DuckDB instance over a
+// copy of the same workspace), alternating, and reports both medians and their ratio.
+func BenchmarkQueryVsRaw(b *testing.B) {
+	w := newBenchWorld(b, benchRows())
+	ctx := context.Background()
+	for _, q := range benchSuite {
+		b.Run(q.name, func(b *testing.B) {
+			var raw, gated []time.Duration
+			for i := 0; i < b.N; i++ {
+				t0 := time.Now()
+				rs, err := w.raw.QueryContext(ctx, q.sql)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for rs.Next() {
+				}
+				rs.Close()
+				raw = append(raw, time.Since(t0))
+				t1 := time.Now()
+				res, err := w.sb.Query(ctx, w.dev, w.grant.ID, q.sql, false)
+				if err != nil {
+					b.Fatal(err)
+				}
+				res.Release()
+				gated = append(gated, time.Since(t1))
+			}
+			r, g := median(raw), median(gated)
+			b.ReportMetric(float64(r.Microseconds())/1000, "raw-ms")
+			b.ReportMetric(float64(g.Microseconds())/1000, "gated-ms")
+			b.ReportMetric(float64(g)/float64(r), "ratio")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}
+
+// BenchmarkGate measures the gate alone: parse, analyse, decide, rewrite and regenerate,
+// without execution (check_only stops after the decision; rewrite is measured separately).
+func BenchmarkGate(b *testing.B) {
+	w := newBenchWorld(b, 1000)
+	ctx := context.Background()
+	g, _ := w.sb.catalog.Grant(ctx, w.grant.ID)
+	schema := schemaOfGrant(g)
+	q := benchSuite[7].sql
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		tree, err := w.sb.parser.Parse(ctx, q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		a, err := w.sb.parser.Analyse(tree, schema)
+		if err != nil {
+			b.Fatal(err)
+		}
+		d, err := w.sb.decider.Decide(ctx, policyInput{Now: time.Now().UTC().Format(time.RFC3339), Principal: w.dev, Job: map[string]string{"kind": "sql"},
+			Grant: grantInput{ID: g.ID, State: string(g.State), Developer: g.Developer, ValidUntil: g.ValidUntil.Format(time.RFC3339), K: g.K, JobBudget: g.JobBudget, JobKinds: g.JobKinds, Tables: schema}, Query: a})
+		if err != nil || !d.Allow {
+			b.Fatalf("%v %+v", err, d.Reasons)
+		}
+		rw, err := w.sb.parser.Rewrite(tree, a, schema)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := w.sb.parser.Deparse(ctx, rw.Tree()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,307 @@
+package sandbox
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+
+	"github.com/inviso/inviso/sandbox/catalog"
+	"github.com/inviso/inviso/sandbox/fault"
+	"github.com/inviso/inviso/sandbox/sqlgate"
+)
+
+// Decision is a policy decision about one job.
+type Decision struct {
+	Allow   bool
+	Reasons []fault.Reason
+	Input   json.RawMessage // exactly what the policy evaluated
+	Bundle  string          // digest of the policy modules
+}
+
+// Decider decides jobs. An error is a denial (fail closed).
+type Decider interface {
+	Decide(ctx context.Context, input any) (Decision, error)
+}
+
+// QueryResult is a released result: Arrow record batches with the hidden units column removed
+// and suppressed groups gone. The caller releases the batches.
+type QueryResult struct {
+	Job        string
+	CheckOnly  bool
+	Decision   Decision
+	Schema     *arrow.Schema
+	Batches    []arrow.RecordBatch
+	Rows       int64
+	Suppressed int64
+}
+
+// Release frees the result's batches.
+func (r *QueryResult) Release() {
+	for _, b := range r.Batches {
+		b.Release()
+	}
+	r.Batches = nil
+}
+
+// policyInput is what the policy sees of a SQL job.
+type policyInput struct {
+	Now       string            `json:"now"`
+	Principal catalog.Principal `json:"principal"`
+	Job       map[string]string `json:"job"`
+	Grant     grantInput        `json:"grant"`
+	Query     *sqlgate.Analysis `json:"query"`
+}
+
+type grantInput struct {
+	ID         string         `json:"id"`
+	State      string         `json:"state"`
+	Developer  string         `json:"developer"`
+	ValidUntil string         `json:"valid_until"`
+	K          int            `json:"k"`
+	JobBudget  int            `json:"job_budget"`
+	JobsUsed   int            `json:"jobs_used"`
+	JobKinds   []string       `json:"job_kinds"`
+	Tables     sqlgate.Schema `json:"tables"`
+}
+
+// schemaOfGrant is the workspace schema as the gate and the policy see it.
+func schemaOfGrant(g catalog.Grant) sqlgate.Schema {
+	s := sqlgate.Schema{}
+	for _, t := range g.Workspace.Tables {
+		cols := map[string]sqlgate.Column{}
+		for _, c := range t.Columns {
+			cols[strings.ToLower(c.Name)] = sqlgate.Column{Type: c.Type, Class: string(c.Class), Usage: string(c.Usage), Unit: c.Unit}
+		}
+		s[strings.ToLower(t.Name)] = sqlgate.Table{Columns: cols, MaxRowsPerUnit: t.MaxRowsPerUnit}
+	}
+	return s
+}
+
+// Query runs a SQL job under a grant: parse and analyse with DuckDB's parser, decide with the
+// policy, then (unless checkOnly) spend one job of the budget, rewrite for the k threshold, run
+// the regenerated SQL on the grant's locked workspace, suppress groups under k, and release.
+func (sb *Sandbox) Query(ctx context.Context, actor catalog.Principal, grantID, text string, checkOnly bool) (*QueryResult, error) {
+	if sb.decider == nil || sb.parser == nil || sb.engine == nil {
+		return nil, fault.E(fault.Unavailable, "SQL jobs are not enabled on this server")
+	}
+	timings := map[string]int64{}
+	mark := func(name string, since time.Time) { timings[name] = time.Since(since).Microseconds() }
+	g, err := sb.catalog.Grant(ctx, grantID)
+	if err != nil {
+		return nil, err
+	}
+	if g.Developer != actor.ID {
+		return nil, fault.E(fault.NotFound, "no grant %q", grantID)
+	}
+	job := catalog.Job{ID: catalog.NewJobID(), Grant: g.ID, Principal: actor.ID, Kind: "sql", SQL: text, Workspace: g.Workspace.Digest, Timings: timings}
+	refuse := func(err error) (*QueryResult, error) {
+		job.State = catalog.JobRefused
+		pub := fault.Public(err)
+		job.Error = pub.Message
+		for _, r := range pub.Reasons {
+			job.Reasons = append(job.Reasons, catalog.Reason(r))
+		}
+		if perr := sb.catalog.PutJob(context.WithoutCancel(ctx), job); perr != nil {
+			return nil, fault.Wrap(perr, fault.AuditUnavailable, "the job could not be recorded; nothing was run")
+		}
+		return nil, withJob(err, job.ID)
+	}
+
+	t0 := time.Now()
+	tree, err := sb.parser.Parse(ctx, text)
+	if err != nil {
+		return refuse(err)
+	}
+	mark("parse", t0)
+	t1 := time.Now()
+	schema := schemaOfGrant(g)
+	analysis, err := sb.parser.Analyse(tree, schema)
+	if err != nil {
+		return refuse(err)
+	}
+	mark("analyse", t1)
+
+	t2 := time.Now()
+	in := policyInput{
+		Now: sb.opt.Clock().UTC().Format(time.RFC3339Nano), Principal: actor, Job: map[string]string{"kind": "sql"},
+		Grant: grantInput{ID: g.ID, State: string(g.State), Developer: g.Developer, ValidUntil: g.ValidUntil.UTC().Format(time.RFC3339Nano),
+			K: g.K, JobBudget: g.JobBudget, JobsUsed: g.JobsUsed, JobKinds: g.JobKinds, Tables: schema},
+		Query: analysis,
+	}
+	dec, err := sb.decider.Decide(ctx, in)
+	if err != nil { // fail closed: an evaluation problem is a denial
+		sb.log.Error("policy evaluation failed; job denied", "job", job.ID, "error", fault.Redact(err))
+		dec = Decision{Reasons: []fault.Reason{{Code: "policy_error", Message: "the policy could not be evaluated; the job is refused"}}}
+	}
+	mark("policy", t2)
+	job.Allow, job.PolicyInput, job.PolicyBundle = dec.Allow, dec.Input, dec.Bundle
+	for _, r := range dec.Reasons {
+		job.Reasons = append(job.Reasons, catalog.Reason(r))
+	}
+	if !dec.Allow {
+		return refuse(fault.E(fault.PolicyDenied, "the policy refused the query (%d reason(s))", len(dec.Reasons)).With(dec.Reasons...))
+	}
+	if checkOnly {
+		job.State = catalog.JobChecked
+		if err := sb.catalog.PutJob(ctx, job); err != nil {
+			return nil, fault.Wrap(err, fault.AuditUnavailable, "the job could not be recorded")
+		}
+		return &QueryResult{Job: job.ID, CheckOnly: true, Decision: dec}, nil
+	}
+
+	t3 := time.Now()
+	rw, err := sb.parser.Rewrite(tree, analysis, schema)
+	if err != nil {
+		return refuse(err)
+	}
+	exec, err := sb.parser.Deparse(ctx, rw.Tree())
+	if err != nil {
+		return refuse(err)
+	}
+	job.Rewritten = exec
+	mark("rewrite", t3)
+	if err := sb.catalog.StartJob(ctx, job); err != nil {
+		if c := fault.CodeOf(err); c == fault.Internal {
+			return nil, fault.Wrap(err, fault.AuditUnavailable, "the job could not be recorded; nothing was run")
+		}
+		return refuse(err)
+	}
+
+	t4 := time.Now()
+	file, err := sb.catalog.GrantFile(ctx, g.ID)
+	if err != nil {
+		return nil, err
+	}
+	rel := &releaser{k: int64(g.K), limit: rw.Limit, offset: rw.Offset}
+	err = sb.engine.Query(ctx, sb.workspacePath(file), g.Workspace.Digest, exec, rel.add)
+	mark("execute", t4)
+	if err != nil {
+		rel.release()
+		job.State = catalog.JobFailed
+		job.Error = fault.Public(err).Message
+		sb.log.Warn("query failed", "job", job.ID, "grant", g.ID, "error", fault.Redact(err))
+		if perr := sb.catalog.PutJob(context.WithoutCancel(ctx), job); perr != nil {
+			return nil, fault.Wrap(perr, fault.AuditUnavailable, "the job could not be recorded")
+		}
+		return nil, withJob(err, job.ID)
+	}
+	res := &QueryResult{Job: job.ID, Decision: dec, Schema: rel.schema, Batches: rel.out, Rows: rel.rows, Suppressed: rel.suppressed}
+	digest, err := resultDigest(res)
+	if err != nil {
+		res.Release()
+		return nil, err
+	}
+	job.State, job.Rows, job.Suppressed, job.ResultDigest = catalog.JobReleased, res.Rows, res.Suppressed, digest
+	// The record of the release is written before anything is handed out (fail closed).
+	if err := sb.catalog.PutJob(context.WithoutCancel(ctx), job); err != nil {
+		res.Release()
+		return nil, fault.Wrap(err, fault.AuditUnavailable, "the release could not be recorded; nothing was released")
+	}
+	sb.log.Info("query released", "job", job.ID, "grant", g.ID, "rows", res.Rows, "suppressed_groups", res.Suppressed, "timings_us", timings)
+	return res, nil
+}
+
+// withJob adds the job id to a coded error's reasons so clients can cite it.
+func withJob(err error, id string) error {
+	var f *fault.Error
+	if errors.As(err, &f) {
+		c := *f
+		c.Message = fmt.Sprintf("%s (job %s)", f.Message, id)
+		return &c
+	}
+	return err
+}
+
+// releaser filters the engine's batches: groups whose distinct-unit count is under k are
+// suppressed (counted, never shown), the units column is dropped, then OFFSET and LIMIT apply.
+type releaser struct {
+	k, limit, offset int64
+	skipped          int64
+	schema           *arrow.Schema
+	out              []arrow.RecordBatch
+	rows, suppressed int64
+}
+
+func (r *releaser) add(rec arrow.RecordBatch) error {
+	n := int(rec.NumCols()) - 1
+	if n < 0 || rec.Schema().Field(n).Name != sqlgate.UnitsColumn {
+		return errors.New("release: the units column is missing; nothing is released")
+	}
+	units, ok := rec.Column(n).(*array.Int64)
+	if !ok {
+		return fmt.Errorf("release: units column is %s, want int64", rec.Column(n).DataType())
+	}
+	if r.schema == nil {
+		fields := rec.Schema().Fields()[:n]
+		r.schema = arrow.NewSchema(fields, nil)
+	}
+	// Kept rows come out as zero-copy slices of the batch, one per run of consecutive rows.
+	runStart := -1
+	flush := func(end int) {
+		if runStart < 0 {
+			return
+		}
+		slice := rec.NewSlice(int64(runStart), int64(end))
+		out := array.NewRecordBatch(r.schema, slice.Columns()[:n], int64(end-runStart))
+		slice.Release()
+		r.out = append(r.out, out)
+		r.rows += int64(end - runStart)
+		runStart = -1
+	}
+	for i := 0; i < units.Len(); i++ {
+		pending := 0
+		if runStart >= 0 {
+			pending = i - runStart
+		}
+		keep := false
+		switch {
+		case units.IsNull(i) || units.Value(i) < r.k:
+			r.suppressed++ // a group under k: counted, never shown
+		case r.skipped < r.offset:
+			r.skipped++
+		case r.limit < 0 || r.rows+int64(pending) < r.limit:
+			keep = true
+		}
+		if keep && runStart < 0 {
+			runStart = i
+		} else if !keep {
+			flush(i)
+		}
+	}
+	flush(units.Len())
+	return nil
+}
+
+func (r *releaser) release() {
+	for _, b := range r.out {
+		b.Release()
+	}
+	r.out = nil
+}
+
+// resultDigest is the SHA-256 of the result as an Arrow IPC stream: what replay must reproduce.
+func resultDigest(r *QueryResult) (string, error) {
+	h := sha256.New()
+	if r.Schema == nil {
+		return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+	}
+	w := ipc.NewWriter(h, ipc.WithSchema(r.Schema))
+	for _, b := range r.Batches {
+		if err := w.Write(b); err != nil {
+			return "", err
+		}
+	}
+	if err := w.Close(); err != nil {
+		return "", err
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}
