@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/inviso/inviso/sandbox/catalog"
 	"github.com/inviso/inviso/sandbox/fault"
@@ -181,7 +182,12 @@ func (sb *Sandbox) Query(ctx context.Context, actor catalog.Principal, grantID, 
 	if err != nil {
 		return nil, err
 	}
-	rel := &releaser{k: int64(g.K), limit: rw.Limit, offset: rw.Offset}
+	rel := &releaser{k: int64(g.K), limit: rw.Limit, offset: rw.Offset, roundTo: int64(g.RoundTo)}
+	for i, o := range analysis.Outputs {
+		if o.Kind == "aggregate" && (o.Function == "count" || o.Function == "count_star") {
+			rel.counts = append(rel.counts, i)
+		}
+	}
 	err = sb.engine.Query(ctx, sb.workspacePath(file), g.Workspace.Digest, exec, rel.add)
 	mark("execute", t4)
 	if err != nil {
@@ -225,6 +231,8 @@ func withJob(err error, id string) error {
 // suppressed (counted, never shown), the units column is dropped, then OFFSET and LIMIT apply.
 type releaser struct {
 	k, limit, offset int64
+	roundTo          int64 // round released counts to a multiple of this (0: no rounding)
+	counts           []int // output columns that are counts
 	skipped          int64
 	schema           *arrow.Schema
 	out              []arrow.RecordBatch
@@ -251,7 +259,21 @@ func (r *releaser) add(rec arrow.RecordBatch) error {
 			return
 		}
 		slice := rec.NewSlice(int64(runStart), int64(end))
-		out := array.NewRecordBatch(r.schema, slice.Columns()[:n], int64(end-runStart))
+		cols := slice.Columns()[:n]
+		var rounded []arrow.Array
+		if r.roundTo > 1 {
+			cols = append([]arrow.Array(nil), cols...)
+			for _, c := range r.counts {
+				if ints, ok := cols[c].(*array.Int64); ok {
+					cols[c] = roundInts(ints, r.roundTo)
+					rounded = append(rounded, cols[c])
+				}
+			}
+		}
+		out := array.NewRecordBatch(r.schema, cols, int64(end-runStart))
+		for _, a := range rounded {
+			a.Release()
+		}
 		slice.Release()
 		r.out = append(r.out, out)
 		r.rows += int64(end - runStart)
@@ -279,6 +301,21 @@ func (r *releaser) add(rec arrow.RecordBatch) error {
 	}
 	flush(units.Len())
 	return nil
+}
+
+// roundInts rounds every value to the nearest multiple of base (halves round up).
+func roundInts(a *array.Int64, base int64) arrow.Array {
+	b := array.NewInt64Builder(memory.DefaultAllocator)
+	defer b.Release()
+	for i := 0; i < a.Len(); i++ {
+		if a.IsNull(i) {
+			b.AppendNull()
+			continue
+		}
+		v := a.Value(i)
+		b.Append((v + base/2) / base * base)
+	}
+	return b.NewArray()
 }
 
 func (r *releaser) release() {

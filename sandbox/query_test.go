@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 
@@ -148,5 +149,38 @@ func TestQueryLimitAppliesAfterSuppression(t *testing.T) {
 	// surface a suppressed group.
 	if n := top.Batches[0].Column(2).(*array.Int64).Value(0); n < int64(g.K) {
 		t.Fatalf("smallest released count %d < k", n)
+	}
+}
+
+func TestQueryRoundsCountsWhenTheGrantSaysSo(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newWorld(t)
+	s, err := w.sb.RequestScenario(ctx, *w.dev, catalog.ScenarioRequest{Name: "rounded", Purpose: "p", Use: catalog.PublicInterest,
+		Datasets: map[string][]string{"citizens": {"district", "income"}}, ValidUntil: w.clk.Now().Add(time.Hour), RoundTo: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.sb.ConsentScenario(ctx, *w.ca, s.ID)
+	g, err := w.sb.ApproveScenario(ctx, *w.impl, s.ID)
+	if err != nil || g.RoundTo != 5 {
+		t.Fatalf("grant %+v %v", g, err)
+	}
+	res, err := w.sb.Query(ctx, *w.dev, g.ID, "SELECT district, count(*) AS n, sum(income) AS s FROM citizens GROUP BY district", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Release()
+	for _, b := range res.Batches {
+		n := b.Column(1).(*array.Int64)
+		for i := 0; i < n.Len(); i++ {
+			if n.Value(i)%5 != 0 {
+				t.Fatalf("count %d is not rounded to 5", n.Value(i))
+			}
+		}
+	}
+	if _, err := w.sb.RequestScenario(ctx, *w.dev, catalog.ScenarioRequest{Name: "bad", Purpose: "p", Use: catalog.PublicInterest,
+		Datasets: map[string][]string{"citizens": {"district"}}, ValidUntil: w.clk.Now().Add(time.Hour), RoundTo: 1}); fault.CodeOf(err) != fault.InvalidInput {
+		t.Fatalf("round_to 1: %v", err)
 	}
 }

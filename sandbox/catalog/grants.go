@@ -41,6 +41,7 @@ type Grant struct {
 	K          int                 `json:"k"`
 	JobBudget  int                 `json:"job_budget"`
 	JobsUsed   int                 `json:"jobs_used"`
+	RoundTo    int                 `json:"round_to,omitempty"`
 	// What the workspace was built from.
 	FollowLatest bool           `json:"follow_latest"`
 	Pins         map[string]int `json:"pins"`          // dataset → version
@@ -135,7 +136,7 @@ func (c *Catalog) ReserveGrant(ctx context.Context, scenarioID, approver string,
 		g = Grant{
 			ID: newID("gr_"), Scenario: scenarioID, Developer: developer, Agency: agency, State: GrantPending,
 			Name: s.Name, Purpose: s.Purpose, Use: s.Use, Datasets: s.Datasets, JobKinds: s.JobKinds,
-			ValidUntil: s.ValidUntil, Agreement: s.Agreement, K: s.K, JobBudget: s.JobBudget,
+			ValidUntil: s.ValidUntil, Agreement: s.Agreement, K: s.K, JobBudget: s.JobBudget, RoundTo: s.RoundTo,
 			FollowLatest: s.FollowLatest, ApprovedBy: approver, ApprovedAt: now, UpdatedAt: now,
 			Pins: map[string]int{}, RuleVersions: map[string]int{}, ConsentSets: map[string]int{},
 		}

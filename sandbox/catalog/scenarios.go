@@ -293,16 +293,19 @@ const (
 
 // ScenarioRequest is what a developer asks for (API: POST /v1/scenarios).
 type ScenarioRequest struct {
-	Name         string              `json:"name"`
-	Purpose      string              `json:"purpose"`
-	Use          Use                 `json:"use"`
-	Datasets     map[string][]string `json:"datasets"`
-	JobKinds     []string            `json:"job_kinds"`
-	ValidUntil   time.Time           `json:"valid_until"`
-	K            int                 `json:"k,omitempty"`
-	JobBudget    int                 `json:"job_budget,omitempty"`
-	FollowLatest bool                `json:"follow_latest,omitempty"`
-	Agreement    string              `json:"agreement,omitempty"` // the filed authorization agreement's reference (Art. 14)
+	Name       string              `json:"name"`
+	Purpose    string              `json:"purpose"`
+	Use        Use                 `json:"use"`
+	Datasets   map[string][]string `json:"datasets"`
+	JobKinds   []string            `json:"job_kinds"`
+	ValidUntil time.Time           `json:"valid_until"`
+	K          int                 `json:"k,omitempty"`
+	JobBudget  int                 `json:"job_budget,omitempty"`
+	// RoundTo, if set, rounds released counts to a multiple of it (OpenSAFELY rounds to 5),
+	// on top of suppressing groups under k.
+	RoundTo      int    `json:"round_to,omitempty"`
+	FollowLatest bool   `json:"follow_latest,omitempty"`
+	Agreement    string `json:"agreement,omitempty"` // the filed authorization agreement's reference (Art. 14)
 }
 
 // Scenario is a request under review.
@@ -379,6 +382,9 @@ func (r *ScenarioRequest) Validate(now time.Time) error {
 	}
 	if r.JobBudget == 0 {
 		r.JobBudget = DefaultJobBudget
+	}
+	if r.RoundTo != 0 && (r.RoundTo < 2 || r.RoundTo > 100) {
+		return fault.E(fault.InvalidInput, "round_to must be between 2 and 100 (or absent)")
 	}
 	r.normalise()
 	return nil
