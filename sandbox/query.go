@@ -188,7 +188,7 @@ func (sb *Sandbox) Query(ctx context.Context, actor catalog.Principal, grantID, 
 			rel.counts = append(rel.counts, i)
 		}
 	}
-	err = sb.engine.Query(ctx, sb.workspacePath(file), g.Workspace.Digest, exec, rel.add)
+	err = sb.engine.Query(ctx, sb.workspacePath(file), g.Workspace.Digest, exec, rel.setSchema, rel.add)
 	mark("execute", t4)
 	if err != nil {
 		rel.release()
@@ -239,18 +239,24 @@ type releaser struct {
 	rows, suppressed int64
 }
 
+// setSchema takes the engine's result schema and drops the hidden units column from it.
+func (r *releaser) setSchema(s *arrow.Schema) error {
+	n := s.NumFields() - 1
+	if n < 0 || s.Field(n).Name != sqlgate.UnitsColumn {
+		return errors.New("release: the units column is missing; nothing is released")
+	}
+	r.schema = arrow.NewSchema(s.Fields()[:n], nil)
+	return nil
+}
+
 func (r *releaser) add(rec arrow.RecordBatch) error {
 	n := int(rec.NumCols()) - 1
-	if n < 0 || rec.Schema().Field(n).Name != sqlgate.UnitsColumn {
+	if r.schema == nil || n < 0 || rec.Schema().Field(n).Name != sqlgate.UnitsColumn {
 		return errors.New("release: the units column is missing; nothing is released")
 	}
 	units, ok := rec.Column(n).(*array.Int64)
 	if !ok {
 		return fmt.Errorf("release: units column is %s, want int64", rec.Column(n).DataType())
-	}
-	if r.schema == nil {
-		fields := rec.Schema().Fields()[:n]
-		r.schema = arrow.NewSchema(fields, nil)
 	}
 	// Kept rows come out as zero-copy slices of the batch, one per run of consecutive rows.
 	runStart := -1

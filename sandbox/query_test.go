@@ -184,3 +184,18 @@ func TestQueryRoundsCountsWhenTheGrantSaysSo(t *testing.T) {
 		t.Fatalf("round_to 1: %v", err)
 	}
 }
+
+func TestQueryWithEveryGroupSuppressedHasASchema(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newWorld(t)
+	g := w.grant(t, w.dev, "empty", false)
+	res, err := w.sb.Query(ctx, *w.dev, g.ID, "SELECT district, count(*) AS n FROM citizens WHERE birth_date = 1800 GROUP BY district", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Release()
+	if res.Rows != 0 || res.Schema == nil || res.Schema.NumFields() != 2 {
+		t.Fatalf("rows %d schema %v", res.Rows, res.Schema)
+	}
+}

@@ -958,7 +958,7 @@ func TestRedTeam(t *testing.T) {
 			}
 		})
 	}
-	t.Run("error_oracles", func(t *testing.T) { rt.errorOracles(t) })
+	t.Run("oracles", func(t *testing.T) { rt.oracles(t) })
 	t.Run("differencing", func(t *testing.T) { rt.differencing(t) })
 
 	families := make([]string, 0, len(tally))
@@ -986,40 +986,49 @@ func TestRedTeam(t *testing.T) {
 	t.Logf("%d queries (%d hostile) in %s (world built in %s)", total, hostile, time.Since(start).Round(time.Millisecond), built.Round(time.Millisecond))
 }
 
-// errorOracles runs pairs of queries that differ only in a constant a person's value is
-// compared with: one matches a canary, the other nobody. If one fails in the engine and the
-// other does not, whether the query errs says whether someone has that value: a one-bit oracle
-// on one person's raw value, released with no group at all.
-func (rt *redTeam) errorOracles(t *testing.T) {
-	for name, tmpl := range map[string]string{
-		"cast overflow":           "SELECT district, sum(CAST(CASE WHEN income = %d THEN 1000 ELSE 0 END AS TINYINT)) AS s FROM citizens GROUP BY district",
-		"multiplication overflow": "SELECT district, sum(CASE WHEN income = %d THEN income * 99999999999 ELSE 0 END) AS s FROM citizens GROUP BY district",
+// oracles runs pairs of queries that differ only in a constant a person's value is compared
+// with: the probe matches a canary, the control matches nobody. Whatever a client sees of the
+// two (refused or released, rows, suppressed-group count) must be the same; if it differs, the
+// outcome itself says whether someone has that value: a one-bit oracle on one person, released
+// without any group of k.
+func (rt *redTeam) oracles(t *testing.T) {
+	c := rtCanaries[0]
+	for _, p := range []struct{ name, probe, control string }{
+		{"error: cast overflow",
+			fmt.Sprintf("SELECT district, sum(CAST(CASE WHEN income = %d THEN 1000 ELSE 0 END AS TINYINT)) AS s FROM citizens GROUP BY district", c.income),
+			"SELECT district, sum(CAST(CASE WHEN income = 123456789 THEN 1000 ELSE 0 END AS TINYINT)) AS s FROM citizens GROUP BY district"},
+		{"error: multiplication overflow",
+			fmt.Sprintf("SELECT district, sum(CASE WHEN income = %d THEN income * 99999999999 ELSE 0 END) AS s FROM citizens GROUP BY district", c.income),
+			"SELECT district, sum(CASE WHEN income = 123456789 THEN income * 99999999999 ELSE 0 END) AS s FROM citizens GROUP BY district"},
+		{"suppressed-groups count",
+			"SELECT district, count(*) FROM citizens WHERE birth_date = 1900 AND gender = '女' GROUP BY district",
+			"SELECT district, count(*) FROM citizens WHERE birth_date = 1895 AND gender = '女' GROUP BY district"},
 	} {
-		probe := rt.probe(fmt.Sprintf(tmpl, rtCanaries[0].income), false)
-		control := rt.probe(fmt.Sprintf(tmpl, int64(123456789)), false)
-		switch {
-		case probe.released == control.released:
-			t.Logf("%s: no oracle (both %s)", name, rtVerdict(probe))
-		default:
-			t.Errorf("LEAK error oracle (%s): income = %d → %s, income = 123456789 → %s; a refusal that depends on one person's value reveals it\n%s",
-				name, rtCanaries[0].income, rtVerdict(probe), rtVerdict(control), fmt.Sprintf(tmpl, rtCanaries[0].income))
+		probe, control := rt.probe(p.probe, false), rt.probe(p.control, false)
+		if a, b := rtVerdict(probe), rtVerdict(control); a != b {
+			t.Errorf("LEAK oracle (%s): the probe, true of one canary only, is %s; the control, true of nobody, is %s\nprobe:   %s\ncontrol: %s",
+				p.name, a, b, p.probe, p.control)
+		} else {
+			t.Logf("%s: no oracle (both %s)", p.name, a)
 		}
 	}
 }
 
+// rtVerdict is what a client sees of an outcome, beyond the cells.
 func rtVerdict(o rtOutcome) string {
 	if o.released {
-		return fmt.Sprintf("released %d rows", o.rows)
+		return fmt.Sprintf("released %d rows with %d groups suppressed", o.rows, o.suppressed)
 	}
 	return fmt.Sprintf("refused (%s %v)", o.code, o.reasons)
 }
 
 // differencing runs the textbook differencing pair: two allowed queries whose populations
-// differ only by the canaries (birth band 1900). A size threshold alone cannot stop it (the
-// issue's threat model says so; noise and budgets are the answer), so the difference is logged,
-// not failed on.
+// differ by one person, the female canary. A size threshold alone cannot stop it (the issue's
+// threat model says so; noise and budgets are the answer), so the difference is logged as a
+// known limitation, not failed on.
 func (rt *redTeam) differencing(t *testing.T) {
-	sums := func(q string) map[string]float64 {
+	type agg struct{ n, sum float64 }
+	run := func(q string) map[string]agg {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		res, err := rt.sb.Query(ctx, rt.dev, rt.grant.ID, q, false)
@@ -1028,31 +1037,28 @@ func (rt *redTeam) differencing(t *testing.T) {
 			return nil
 		}
 		defer res.Release()
-		out := map[string]float64{}
+		out := map[string]agg{}
 		for _, b := range res.Batches {
 			for i := 0; i < int(b.NumRows()); i++ {
-				v, _ := rtNumber(b.Column(1), i)
-				out[b.Column(0).ValueStr(i)] = v
+				n, _ := rtNumber(b.Column(1), i)
+				s, _ := rtNumber(b.Column(2), i)
+				out[b.Column(0).ValueStr(i)] = agg{n, s}
 			}
 		}
 		return out
 	}
-	all := sums("SELECT district, sum(income) FROM citizens GROUP BY district")
-	rest := sums("SELECT district, sum(income) FROM citizens WHERE birth_date >= 1925 GROUP BY district")
+	c := rtCanaries[0]
+	all := run("SELECT gender, count(*), sum(income) FROM citizens WHERE district = '" + c.district + "' GROUP BY gender")
+	rest := run("SELECT gender, count(*), sum(income) FROM citizens WHERE district = '" + c.district + "' AND NOT (birth_date = 1900 AND gender = '女') GROUP BY gender")
 	if all == nil || rest == nil {
 		t.Logf("the differencing pair was refused")
 		return
 	}
-	var want float64
-	for _, c := range rtCanaries {
-		want += float64(c.income)
-	}
-	d := rtCanaries[0].district
-	diff := all[d] - rest[d]
-	if math.Abs(diff-want) < 0.5 {
-		t.Logf("KNOWN LIMITATION (differencing): two released queries give the canaries' total income %.0f in %s; k-thresholds alone do not stop this", diff, d)
+	a, r := all[c.gender], rest[c.gender]
+	if a.n-r.n == 1 && math.Abs(a.sum-r.sum-float64(c.income)) < 0.5 {
+		t.Logf("KNOWN LIMITATION (differencing): two released queries, each over groups of ≥ %d people, differ by one person; the difference is the canary's income %.0f. k-thresholds alone do not stop this.", rtK, a.sum-r.sum)
 	} else {
-		t.Logf("differencing pair: difference %.0f in %s (canaries' total %.0f)", diff, d, want)
+		t.Logf("differencing pair: count difference %.0f, sum difference %.0f", a.n-r.n, a.sum-r.sum)
 	}
 }
 
@@ -1063,9 +1069,7 @@ func (rt *redTeam) differencing(t *testing.T) {
 func FuzzQuery(f *testing.F) {
 	rt := newRedTeam(f)
 	for _, q := range loadRedTeamCorpus(f) {
-		if len(rt.probe(rt.expand(q.text), false).problems) == 0 {
-			f.Add(rt.expand(q.text))
-		}
+		f.Add(rt.expand(q.text))
 	}
 	f.Fuzz(func(t *testing.T, q string) {
 		out := rt.probe(q, false)

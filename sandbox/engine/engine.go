@@ -97,9 +97,10 @@ func (e *Engine) Close() error {
 	return errors.Join(errs...)
 }
 
-// Query runs query on the workspace and hands each Arrow record batch to fn (which must not
-// keep it after returning without retaining it). It stops at the deadline or after MaxRows.
-func (e *Engine) Query(ctx context.Context, path, digest, query string, fn func(arrow.RecordBatch) error) error {
+// Query runs query on the workspace, hands the result's schema to schema (also when there are
+// no rows) and each Arrow record batch to fn (which must retain a batch it keeps). It stops at
+// the deadline or after MaxRows.
+func (e *Engine) Query(ctx context.Context, path, digest, query string, schema func(*arrow.Schema) error, fn func(arrow.RecordBatch) error) error {
 	db, err := e.instance(ctx, path, digest)
 	if err != nil {
 		return err
@@ -122,6 +123,9 @@ func (e *Engine) Query(ctx context.Context, path, digest, query string, fn func(
 			return err
 		}
 		defer rdr.Release()
+		if err := schema(rdr.Schema()); err != nil {
+			return err
+		}
 		for rdr.Next() {
 			rec := rdr.RecordBatch()
 			rows += rec.NumRows()

@@ -34,7 +34,8 @@ func workspace(t *testing.T, extra ...string) string {
 func count(t *testing.T, e *Engine, path, q string) (int64, error) {
 	t.Helper()
 	var n int64
-	err := e.Query(context.Background(), path, "d", q, func(r arrow.RecordBatch) error { n += r.NumRows(); return nil })
+	err := e.Query(context.Background(), path, "d", q, func(*arrow.Schema) error { return nil },
+		func(r arrow.RecordBatch) error { n += r.NumRows(); return nil })
 	return n, err
 }
 

@@ -107,3 +107,9 @@ SELECT program, sum(amount * CAST(person_id = {CANARY_PID} AS INTEGER)) AS s FRO
 SELECT district, count(DISTINCT CASE WHEN birth_date = 1900 THEN person_id END) AS n FROM citizens GROUP BY district
 -- next --
 SELECT district, stddev_samp(CASE WHEN birth_date = 1900 THEN income END) AS sd FROM citizens GROUP BY district
+-- next --
+SELECT gender, count(*), sum(income) FROM citizens WHERE district = '封开县' GROUP BY gender
+-- next --
+SELECT gender, count(*), sum(income) FROM citizens WHERE district = '封开县' AND NOT (birth_date = 1900 AND gender = '女') GROUP BY gender
+-- next --
+SELECT district, count(*) FROM citizens WHERE birth_date = 1900 AND gender = '女' GROUP BY district
