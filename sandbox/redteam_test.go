@@ -82,16 +82,16 @@ type redTeam struct {
 	ws    *sql.DB // the grant's workspace, read-only: ground truth for recomputation
 	parse *sql.DB // an empty in-memory instance: json_serialize_sql for recomputation
 
-	canaryPIDs   []int64 // pseudonyms of the canaries, female first
-	canaryText   []string
-	canaryNums   []float64
-	rawIDs       map[string]bool // every raw person_id, phone and id_number
-	names        map[string]bool // every raw name
-	longNames    []string        // names of three or more characters
-	pseudonyms   map[string]bool // every pseudonym, as the decimal digits of its absolute value
-	pseudoLo     int             // shortest and longest pseudonym digit strings
-	pseudoHi     int
-	allowedIDLen []int // lengths of raw identifiers
+	canaryPIDs []int64         // pseudonyms of the canaries, female first
+	canaryText []string        // every canary value as text, pseudonyms included
+	canaryNums []float64       // canary incomes and amounts, compared by value
+	rawIDs     map[string]bool // every raw person_id, phone and id_number
+	idLens     []int           // their lengths
+	names      map[string]bool // every raw name
+	longNames  []string        // names of three or more characters
+	pseudonyms map[string]bool // every pseudonym, as the decimal digits of its absolute value
+	pseudoLo   int             // shortest (at least 12) and longest pseudonym digit strings
+	pseudoHi   int
 }
 
 func newRedTeam(tb testing.TB) *redTeam {
@@ -266,9 +266,9 @@ func (rt *redTeam) collectSecrets(tb testing.TB) {
 		lens[len(s)] = true
 	}
 	for n := range lens {
-		rt.allowedIDLen = append(rt.allowedIDLen, n)
+		rt.idLens = append(rt.idLens, n)
 	}
-	sort.Ints(rt.allowedIDLen)
+	sort.Ints(rt.idLens)
 	if len(rt.rawIDs) < 3*3000 {
 		tb.Fatalf("only %d raw identifiers collected", len(rt.rawIDs))
 	}
@@ -410,8 +410,11 @@ type rtOutcome struct {
 
 // probe runs q under the grant: with check_only (unless skipped), then for real. It never fails
 // the test itself; it returns the problems found.
-func (rt *redTeam) probe(q string, withCheck bool) rtOutcome {
-	var out rtOutcome
+func (rt *redTeam) probe(q string, withCheck bool) (out rtOutcome) {
+	defer func() {
+		slices.Sort(out.problems)
+		out.problems = slices.Compact(out.problems)
+	}()
 	bad := func(format string, args ...any) { out.problems = append(out.problems, fmt.Sprintf(format, args...)) }
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -450,8 +453,6 @@ func (rt *redTeam) probe(q string, withCheck bool) rtOutcome {
 		for _, l := range rt.scanError(err, q) {
 			bad("error leaks %s", l)
 		}
-		slices.Sort(out.problems)
-		out.problems = slices.Compact(out.problems)
 		return out
 	}
 	defer res.Release()
@@ -465,8 +466,6 @@ func (rt *redTeam) probe(q string, withCheck bool) rtOutcome {
 	if res.Rows > 0 {
 		out.problems = append(out.problems, rt.verifyGroups(ctx, q, res)...)
 	}
-	slices.Sort(out.problems)
-	out.problems = slices.Compact(out.problems)
 	return out
 }
 
@@ -508,8 +507,8 @@ func (rt *redTeam) scan(text, q string) []string {
 			j++
 		}
 		run := text[i:j]
-		if len(run) >= rt.allowedIDLen[0] {
-			for _, n := range rt.allowedIDLen {
+		if len(run) >= rt.idLens[0] {
+			for _, n := range rt.idLens {
 				for s := 0; s+n <= len(run); s++ {
 					if rt.rawIDs[run[s:s+n]] {
 						hit("raw identifier", run[s:s+n])
@@ -1000,6 +999,12 @@ func (rt *redTeam) oracles(t *testing.T) {
 		{"error: multiplication overflow",
 			fmt.Sprintf("SELECT district, sum(CASE WHEN income = %d THEN income * 99999999999 ELSE 0 END) AS s FROM citizens GROUP BY district", c.income),
 			"SELECT district, sum(CASE WHEN income = 123456789 THEN income * 99999999999 ELSE 0 END) AS s FROM citizens GROUP BY district"},
+		{"error: cast of a dimension in a group key",
+			"SELECT CASE WHEN birth_date = 1900 AND gender = '女' THEN CAST(district AS INTEGER) ELSE 0 END AS g, count(*) FROM citizens GROUP BY CASE WHEN birth_date = 1900 AND gender = '女' THEN CAST(district AS INTEGER) ELSE 0 END",
+			"SELECT CASE WHEN birth_date = 1895 AND gender = '女' THEN CAST(district AS INTEGER) ELSE 0 END AS g, count(*) FROM citizens GROUP BY CASE WHEN birth_date = 1895 AND gender = '女' THEN CAST(district AS INTEGER) ELSE 0 END"},
+		{"error: cast of a dimension in a filter",
+			"SELECT gender, count(*) FROM citizens WHERE birth_date = 1900 AND CAST(district AS INTEGER) = 1 GROUP BY gender",
+			"SELECT gender, count(*) FROM citizens WHERE birth_date = 1895 AND CAST(district AS INTEGER) = 1 GROUP BY gender"},
 		{"suppressed-groups count",
 			"SELECT district, count(*) FROM citizens WHERE birth_date = 1900 AND gender = '女' GROUP BY district",
 			"SELECT district, count(*) FROM citizens WHERE birth_date = 1895 AND gender = '女' GROUP BY district"},
@@ -1015,9 +1020,12 @@ func (rt *redTeam) oracles(t *testing.T) {
 }
 
 // rtVerdict is what a client sees of an outcome, beyond the cells.
+// rtVerdict is what a client can observe of an outcome. The suppressed-group count stays in the
+// job record (QueryResult.Suppressed is for it) and never reaches a client, so it is not part of
+// the verdict; TestQueryOverHTTP checks that the API does not tell it.
 func rtVerdict(o rtOutcome) string {
 	if o.released {
-		return fmt.Sprintf("released %d rows with %d groups suppressed", o.rows, o.suppressed)
+		return fmt.Sprintf("released %d rows", o.rows)
 	}
 	return fmt.Sprintf("refused (%s %v)", o.code, o.reasons)
 }
@@ -1042,7 +1050,8 @@ func (rt *redTeam) differencing(t *testing.T) {
 			for i := 0; i < int(b.NumRows()); i++ {
 				n, _ := rtNumber(b.Column(1), i)
 				s, _ := rtNumber(b.Column(2), i)
-				out[b.Column(0).ValueStr(i)] = agg{n, s}
+				// Clone: an Arrow string aliases the batch's memory, which Release frees.
+				out[strings.Clone(b.Column(0).ValueStr(i))] = agg{n, s}
 			}
 		}
 		return out

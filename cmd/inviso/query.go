@@ -57,7 +57,7 @@ people are released. --check decides without running. Results print as a table, 
 				if err := printTable(cmd, res.Columns, rows); err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "job %s: %d rows released, %d groups under k suppressed\n", res.Job, len(res.Rows), res.SuppressedGroups)
+				fmt.Fprintf(cmd.ErrOrStderr(), "job %s: %d rows released (groups under k are left out, silently)\n", res.Job, len(res.Rows))
 				return nil
 			case "arrow", "csv", "parquet":
 			default:

@@ -78,7 +78,9 @@ func (s *Server) writeResult(w http.ResponseWriter, r *http.Request, res *sandbo
 				rows = append(rows, row)
 			}
 		}
-		s.write(w, r, http.StatusOK, map[string]any{"job": res.Job, "columns": cols, "rows": rows, "suppressed_groups": res.Suppressed})
+		// How many groups were suppressed is kept in the job record, never told: the count
+		// changes when one person joins or leaves a filter, which is itself a signal.
+		s.write(w, r, http.StatusOK, map[string]any{"job": res.Job, "columns": cols, "rows": rows})
 		return nil
 	case csvType:
 		w.Header().Set("Content-Type", csvType+"; charset=utf-8")

@@ -320,11 +320,10 @@ func (c *Client) Dummy(ctx context.Context, id, format string, rows int, w io.Wr
 
 // QueryResult is a JSON query result.
 type QueryResult struct {
-	Job              string   `json:"job"`
-	Columns          []string `json:"columns"`
-	Rows             [][]any  `json:"rows"`
-	SuppressedGroups int64    `json:"suppressed_groups"`
-	Allow            bool     `json:"allow"`
+	Job     string   `json:"job"`
+	Columns []string `json:"columns"`
+	Rows    [][]any  `json:"rows"`
+	Allow   bool     `json:"allow"`
 }
 
 // Query is POST /v1/grants/{id}/query with a JSON answer (or, with checkOnly, the decision).

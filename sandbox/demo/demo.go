@@ -370,7 +370,7 @@ func grantWalk(ctx context.Context, p func(string, ...any), as func(string) *cli
 		}
 		p("     %v", row)
 	}
-	p("   (job %s; %d group(s) under k suppressed, silently)", qr.Job, qr.SuppressedGroups)
+	p("   (job %s; any group under k would have been left out silently: not even their number is told)", qr.Job)
 	for _, bad := range []string{
 		"SELECT person_id, income FROM citizens",
 		"SELECT district, max(income) FROM citizens WHERE income > 500000 GROUP BY district",

@@ -434,6 +434,9 @@ func (an *analyser) joinCondition(c map[string]any, jt string) error {
 		if str(c, "type") != "COMPARE_EQUAL" || str(l, "class") != "COLUMN_REF" || str(r, "class") != "COLUMN_REF" {
 			return refuse("join_condition", "join conditions must be equalities between two columns")
 		}
+		if q := qualifier(l); q != "" && q == qualifier(r) {
+			return refuse("join_condition", "a join condition must compare a column of each joined table, not one table with itself")
+		}
 		lc, err := an.column(l, "join_key", "", false)
 		if err != nil {
 			return err
@@ -446,6 +449,15 @@ func (an *analyser) joinCondition(c map[string]any, jt string) error {
 		return nil
 	}
 	return refuse("join_condition", "join conditions must be equalities between two columns")
+}
+
+// qualifier is the table or alias a column reference names, lower-cased ("" if unqualified).
+func qualifier(e map[string]any) string {
+	names := list(e, "column_names")
+	if len(names) != 2 {
+		return ""
+	}
+	return strings.ToLower(fmt.Sprint(names[0]))
 }
 
 // exprInfo says what an expression contains.
@@ -529,6 +541,11 @@ func (an *analyser) expr(e map[string]any, ctx, inAgg string) (exprInfo, error) 
 		if err := keys(e, "cast", append(common, "child", "cast_type", "try_cast")...); err != nil {
 			return info, err
 		}
+		if try, _ := e["try_cast"].(bool); !try {
+			// A cast that fails on one person's value turns an error into an answer ("someone
+			// here has a non-numeric district"); TRY_CAST yields NULL instead of failing.
+			return info, refuse("cast_can_fail", "CAST can fail on one person's value and the failure itself would tell; use TRY_CAST")
+		}
 		an.features["cast"] = true
 		return info, walk(e["child"])
 	case "CASE":
@@ -578,6 +595,9 @@ func (an *analyser) function(e map[string]any, ctx, inAgg string) (exprInfo, err
 		return info, unclassified("exported aggregate state")
 	}
 	name := strings.ToLower(str(e, "function_name"))
+	if overflowing[name] {
+		return info, refuse("operator_can_fail", "the operator %s can overflow on one person's value, and the error itself would tell; it is not allowed", name)
+	}
 	kind := an.p.Kind(name)
 	if b, _ := e["is_operator"].(bool); b && kind == Unknown {
 		kind = Scalar
@@ -646,6 +666,10 @@ func (an *analyser) exprDistinct(e map[string]any, agg string, distinct bool) (e
 	_, err := an.column(e, "aggregate_arg", agg, distinct)
 	return exprInfo{}, err
 }
+
+// overflowing are the operators whose result can overflow (an error that depends on a value).
+// Division (/) yields a double or NULL and never fails.
+var overflowing = map[string]bool{"+": true, "-": true, "*": true, "%": true, "//": true, "^": true, "**": true, "<<": true, ">>": true, "abs": true, "add": true, "subtract": true, "multiply": true, "mod": true, "power": true, "pow": true, "factorial": true, "!__postfix": true}
 
 func isOperator(name string) bool {
 	return strings.IndexFunc(name, func(r rune) bool { return r >= 'a' && r <= 'z' }) < 0

@@ -149,3 +149,9 @@ WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 1000000
 SELECT getenv('HOME')
 -- next --
 SELECT district, count(*) FROM citizens GROUP BY district HAVING getenv('HOME') IS NOT NULL
+-- next --
+SELECT b.program, count(*) FROM citizens c JOIN benefits b ON c.person_id = c.person_id GROUP BY b.program
+-- next --
+SELECT a.district, count(*) FROM benefits x JOIN benefits y ON x.person_id = x.person_id JOIN benefits z ON y.person_id = y.person_id JOIN citizens a ON z.person_id = a.person_id GROUP BY a.district
+-- next --
+SELECT c.district, count(*) FROM citizens c JOIN benefits b ON c.person_id = b.person_id AND b.person_id = b.person_id GROUP BY c.district

@@ -93,3 +93,7 @@ SELECT district, count(*) FROM citizens GROUP BY district HAVING current_setting
 SELECT current_query()
 -- next --
 SELECT district, typeof(income), count(*) FROM citizens GROUP BY district, typeof(income)
+-- next --
+SELECT CASE WHEN birth_date = 1900 AND gender = '女' THEN CAST(district AS INTEGER) ELSE 0 END AS g, count(*) FROM citizens GROUP BY CASE WHEN birth_date = 1900 AND gender = '女' THEN CAST(district AS INTEGER) ELSE 0 END
+-- next --
+SELECT gender, count(*) FROM citizens WHERE birth_date = 1900 AND CAST(district AS INTEGER) = 1 GROUP BY gender
