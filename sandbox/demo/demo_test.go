@@ -25,7 +25,7 @@ func TestDemoRunsEndToEnd(t *testing.T) {
 	if res.Grant.State != "active" || len(res.Grant.Workspace.Tables) != 2 {
 		t.Fatalf("grant: %+v", res.Grant)
 	}
-	for _, want := range []string{"forbidden", "unauthenticated", "invalid_input", "schema_drift", "exactly 1 version(s)", "missing", "one scenario, one authorization", "dummy data", "policy_denied", "raw_output", "suppressed"} {
+	for _, want := range []string{"forbidden", "unauthenticated", "invalid_input", "schema_drift", "exactly 1 version(s)", "missing", "one scenario, one authorization", "dummy data", "policy_denied", "raw_output", "left out silently"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, text)
 		}
