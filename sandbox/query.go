@@ -182,13 +182,33 @@ func (sb *Sandbox) Query(ctx context.Context, actor catalog.Principal, grantID, 
 	if err != nil {
 		return nil, err
 	}
-	rel := &releaser{k: int64(g.K), limit: rw.Limit, offset: rw.Offset, roundTo: int64(g.RoundTo)}
+	var counts []int
 	for i, o := range analysis.Outputs {
 		if o.Kind == "aggregate" && (o.Function == "count" || o.Function == "count_star") {
-			rel.counts = append(rel.counts, i)
+			counts = append(counts, i)
 		}
 	}
+	newReleaser := func(k int64) *releaser {
+		return &releaser{k: k, limit: rw.Limit, offset: rw.Offset, roundTo: int64(g.RoundTo), counts: counts}
+	}
+	k := int64(g.K)
+	if rw.RowsPerUnit > 1 {
+		k *= rw.RowsPerUnit // rows/RowsPerUnit ≥ K people for sure
+	}
+	rel := newReleaser(k)
 	err = sb.engine.Query(ctx, sb.workspacePath(file), g.Workspace.Digest, exec, rel.setSchema, rel.add)
+	if err == nil && rw.RowsPerUnit > 1 && rel.suppressed > 0 {
+		// A group fell short of the bound: it may still hold K people. Run the exact query.
+		rel.release()
+		exact, derr := sb.parser.Deparse(ctx, rw.Fallback)
+		if derr != nil {
+			err = derr
+		} else {
+			job.Rewritten = exact
+			rel = newReleaser(int64(g.K))
+			err = sb.engine.Query(ctx, sb.workspacePath(file), g.Workspace.Digest, exact, rel.setSchema, rel.add)
+		}
+	}
 	mark("execute", t4)
 	if err != nil {
 		rel.release()

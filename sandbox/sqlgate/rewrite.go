@@ -16,6 +16,12 @@ type Rewritten struct {
 	// Limit and Offset were taken out of the query: they apply after suppression, so a small
 	// group never takes the place of a released one. Limit < 0 means none.
 	Limit, Offset int64
+	// RowsPerUnit is 0 when the units column is an exact distinct-unit count. Otherwise the
+	// units column counts rows, of which one person has at most RowsPerUnit: a group with at
+	// least k·RowsPerUnit rows surely has k people, and if any group falls short the caller
+	// must run Fallback (the exact query) instead. Most aggregates never need it.
+	RowsPerUnit int64
+	Fallback    *Tree
 }
 
 // Rewrite adds the hidden per-group count of distinct privacy units to an analysed query and
@@ -42,14 +48,33 @@ func (p *Parser) rewrite(t *Tree, a *Analysis, schema Schema, naive bool) (*Rewr
 		if unit == "" {
 			return nil, fmt.Errorf("sqlgate: table %s has no privacy unit: refusing to release from it", in.table)
 		}
-		if !naive && len(a.instances) == 1 && schema[in.table].MaxRowsPerUnit == 1 {
-			// One row per person and no NULL units: count(*) is the exact distinct-unit count,
-			// at the cost of the raw query (a DISTINCT count costs up to ~10x; TECH-NOTES).
+		if m := schema[in.table].MaxRowsPerUnit; !naive && len(a.instances) == 1 && m >= 1 {
+			// One table, at most m rows per person, no NULL units: count(*) costs what the raw
+			// query costs (a DISTINCT count up to ~10x; TECH-NOTES). With m = 1 it is exact;
+			// otherwise count(*)/m bounds the people from below, and the exact query is kept
+			// for when a group falls short of the bound.
 			counts = append(counts, function("count_star"))
+			if m > 1 {
+				exact, err := p.rewrite(t, a, schema, true)
+				if err != nil {
+					return nil, err
+				}
+				rw, err := p.finish(c, counts)
+				if err != nil {
+					return nil, err
+				}
+				rw.RowsPerUnit, rw.Fallback = m, exact.tree
+				return rw, nil
+			}
 			continue
 		}
 		counts = append(counts, countDistinct(in.alias, unit))
 	}
+	return p.finish(c, counts)
+}
+
+// finish appends the units column to the cloned tree and lifts LIMIT/OFFSET out of it.
+func (p *Parser) finish(c *Tree, counts []any) (*Rewritten, error) {
 	if len(counts) == 0 {
 		return nil, fmt.Errorf("sqlgate: the query reads no table")
 	}
@@ -61,6 +86,7 @@ func (p *Parser) rewrite(t *Tree, a *Analysis, schema Schema, naive bool) (*Rewr
 	c.root["select_list"] = append(list(c.root, "select_list"), units)
 
 	rw := &Rewritten{tree: c, Limit: -1}
+	var err error
 	var mods []any
 	for _, m := range list(c.root, "modifiers") {
 		mm, _ := m.(map[string]any)

@@ -94,7 +94,13 @@ func TestRewriteShortcutEqualsNaive(t *testing.T) {
 		var q string
 		if i%5 == 4 {
 			q = "SELECT b.program, count(*) AS n, sum(b.amount) FROM citizens c JOIN benefits b ON c.person_id = b.person_id GROUP BY b.program"
-			if i%2 == 0 {
+			switch i % 3 {
+			case 1:
+				q = "SELECT program, count(*) AS n, sum(amount) FROM benefits GROUP BY program ORDER BY program"
+			case 2:
+				q = "SELECT program, count(*) FROM benefits WHERE amount > 480 GROUP BY program ORDER BY program"
+			}
+			if i%2 == 0 && i%3 == 0 {
 				q = "SELECT c.district, b.program, count(*) FROM citizens c JOIN benefits b ON c.person_id = b.person_id WHERE c.gender = '男' GROUP BY c.district, b.program"
 			}
 		} else {
@@ -120,19 +126,39 @@ func TestRewriteShortcutEqualsNaive(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sqlText, err := p.Deparse(ctx, rw.Tree())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !strings.Contains(sqlText, UnitsColumn) {
-				t.Fatalf("rewritten query lacks the units column: %s", sqlText)
-			}
-			got[j] = rows(t, db, "SELECT * FROM ("+sqlText+") WHERE "+UnitsColumn+" >= 10")
+			got[j] = release(t, p, db, rw, 10)
 		}
 		if !reflect.DeepEqual(got[0], got[1]) {
 			t.Fatalf("shortcut and naive rewrites differ for %s\n%v\n%v", q, got[0], got[1])
 		}
 	}
+}
+
+// release does what the sandbox does with a rewritten query: run it, keep groups whose units
+// reach k (k·RowsPerUnit when the units are a row bound), and fall back to the exact query when
+// a group falls short of the bound.
+func release(t *testing.T, p *Parser, db *sql.DB, rw *Rewritten, k int64) [][]string {
+	t.Helper()
+	ctx := context.Background()
+	text, err := p.Deparse(ctx, rw.Tree())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, UnitsColumn) {
+		t.Fatalf("rewritten query lacks the units column: %s", text)
+	}
+	bound := k
+	if rw.RowsPerUnit > 1 {
+		bound *= rw.RowsPerUnit
+	}
+	short := rows(t, db, fmt.Sprintf("SELECT count(*) FROM (%s) WHERE %s < %d", text, UnitsColumn, bound))
+	if rw.RowsPerUnit > 1 && short[0][0] != "0" {
+		if text, err = p.Deparse(ctx, rw.Fallback); err != nil {
+			t.Fatal(err)
+		}
+		bound = k
+	}
+	return rows(t, db, fmt.Sprintf("SELECT * EXCLUDE (%s) FROM (%s) WHERE %s >= %d", UnitsColumn, text, UnitsColumn, bound))
 }
 
 func TestRewriteLiftsLimit(t *testing.T) {
@@ -157,5 +183,39 @@ func TestRewriteLiftsLimit(t *testing.T) {
 	}
 	if !strings.Contains(sqlText, "count(DISTINCT citizens.person_id)") {
 		t.Fatalf("unit count: %s", sqlText)
+	}
+}
+
+// TestRowBoundFallsBackOnShortGroups: with several rows per person, a group short of k·m rows
+// triggers the exact query, and the result equals the naive rewrite's.
+func TestRowBoundFallsBackOnShortGroups(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	p := testParser(t)
+	db := workspace(t)
+	s := Schema{"benefits": {Columns: schema["benefits"].Columns, MaxRowsPerUnit: 3}}
+	for _, q := range []string{
+		"SELECT program, count(*) FROM benefits WHERE amount > 495 GROUP BY program ORDER BY program", // short groups: fallback
+		"SELECT program, count(*) FROM benefits GROUP BY program ORDER BY program",                    // large groups: bound suffices
+	} {
+		tree, err := p.Parse(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := p.Analyse(tree, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fast, err := p.Rewrite(tree, a, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fast.RowsPerUnit != 3 || fast.Fallback == nil {
+			t.Fatalf("row bound not used: %+v", fast)
+		}
+		naive, _ := p.rewrite(tree, a, s, true)
+		if got, want := release(t, p, db, fast, 10), release(t, p, db, naive, 10); !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s\nbound+fallback %v\nnaive          %v", q, got, want)
+		}
 	}
 }
