@@ -237,3 +237,23 @@ func CheckWant(want []Column) error {
 	}
 	return nil
 }
+
+// Describe runs a DESCRIBE query (e.g. "DESCRIBE SELECT * FROM read_parquet(…)") and returns the
+// columns it lists.
+func Describe(ctx context.Context, conn *sql.Conn, describeQuery string) ([]Column, error) {
+	rows, err := conn.QueryContext(ctx, describeQuery)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Column
+	for rows.Next() {
+		var name, typ string
+		var null, key, def, extra sql.NullString
+		if err := rows.Scan(&name, &typ, &null, &key, &def, &extra); err != nil {
+			return nil, err
+		}
+		out = append(out, Column{Name: name, Type: typ})
+	}
+	return out, rows.Err()
+}

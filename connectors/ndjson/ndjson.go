@@ -55,7 +55,7 @@ func (l *Loader) Load(ctx context.Context, conn *sql.Conn, path, table string, w
 		opts += ", sample_size=" + strconv.Itoa(l.SampleSize)
 	}
 	sniffed := "read_json(" + duck.Quote(path) + opts + ")"
-	inferred, err := describe(ctx, conn, "DESCRIBE SELECT * FROM "+sniffed)
+	inferred, err := connectors.Describe(ctx, conn, "DESCRIBE SELECT * FROM "+sniffed)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -342,20 +342,3 @@ func readLine(r *bufio.Reader) ([]byte, error) {
 	}
 }
 
-func describe(ctx context.Context, conn *sql.Conn, q string) ([]connectors.Column, error) {
-	rows, err := conn.QueryContext(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []connectors.Column
-	for rows.Next() {
-		var name, typ string
-		var null, key, def, extra sql.NullString
-		if err := rows.Scan(&name, &typ, &null, &key, &def, &extra); err != nil {
-			return nil, err
-		}
-		out = append(out, connectors.Column{Name: name, Type: typ})
-	}
-	return out, rows.Err()
-}

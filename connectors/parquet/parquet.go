@@ -33,7 +33,7 @@ func (l *Loader) Load(ctx context.Context, conn *sql.Conn, path, table string, w
 		return &connectors.InputError{Format: format, Kind: connectors.KindEmpty, Detail: "the file is empty"}
 	}
 	src := "read_parquet(" + duck.Quote(path) + ")"
-	got, err := describe(ctx, conn, "DESCRIBE SELECT * FROM "+src)
+	got, err := connectors.Describe(ctx, conn, "DESCRIBE SELECT * FROM "+src)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -172,20 +172,3 @@ func topLevelNames(ctx context.Context, conn *sql.Conn, path string) ([]string, 
 	return names, nil
 }
 
-func describe(ctx context.Context, conn *sql.Conn, q string) ([]connectors.Column, error) {
-	rows, err := conn.QueryContext(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []connectors.Column
-	for rows.Next() {
-		var name, typ string
-		var null, key, def, extra sql.NullString
-		if err := rows.Scan(&name, &typ, &null, &key, &def, &extra); err != nil {
-			return nil, err
-		}
-		out = append(out, connectors.Column{Name: name, Type: typ})
-	}
-	return out, rows.Err()
-}
