@@ -341,4 +341,3 @@ func readLine(r *bufio.Reader) ([]byte, error) {
 		return bytes.TrimRight(buf, "\r\n"), err
 	}
 }
-

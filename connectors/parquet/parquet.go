@@ -171,4 +171,3 @@ func topLevelNames(ctx context.Context, conn *sql.Conn, path string) ([]string, 
 	}
 	return names, nil
 }
-
