@@ -37,40 +37,62 @@ func (p *Parser) rewrite(t *Tree, a *Analysis, schema Schema, naive bool) (*Rewr
 	if err != nil {
 		return nil, err
 	}
-	var counts []any
+	units := map[string]string{} // table → its privacy unit column
 	for _, in := range a.instances {
-		unit := ""
 		for name, col := range schema[in.table].Columns {
 			if col.Unit {
-				unit = name
+				units[in.table] = name
 			}
 		}
-		if unit == "" {
+		if units[in.table] == "" {
 			return nil, fmt.Errorf("sqlgate: table %s has no privacy unit: refusing to release from it", in.table)
 		}
-		if m := schema[in.table].MaxRowsPerUnit; !naive && len(a.instances) == 1 && m >= 1 {
-			// One table, at most m rows per person, no NULL units: count(*) costs what the raw
-			// query costs (a DISTINCT count up to ~10x; TECH-NOTES). With m = 1 it is exact;
-			// otherwise count(*)/m bounds the people from below, and the exact query is kept
-			// for when a group falls short of the bound.
-			counts = append(counts, function("count_star"))
-			if m > 1 {
-				exact, err := p.rewrite(t, a, schema, true)
-				if err != nil {
-					return nil, err
-				}
-				rw, err := p.finish(c, counts)
-				if err != nil {
-					return nil, err
-				}
-				rw.RowsPerUnit, rw.Fallback = m, exact.tree
-				return rw, nil
-			}
-			continue
+	}
+	if m, ok := rowBound(a, schema, units); ok && !naive {
+		// count(*) costs what the raw query costs (a DISTINCT count up to ~10x; TECH-NOTES).
+		// With m = 1 it is the exact number of people; otherwise count(*)/m bounds it from
+		// below, and the exact query is kept for when a group falls short of the bound.
+		rw, err := p.finish(c, []any{function("count_star")})
+		if err != nil {
+			return nil, err
 		}
-		counts = append(counts, countDistinct(in.alias, unit))
+		if m > 1 {
+			exact, err := p.rewrite(t, a, schema, true)
+			if err != nil {
+				return nil, err
+			}
+			rw.RowsPerUnit, rw.Fallback = m, exact.tree
+		}
+		return rw, nil
+	}
+	var counts []any
+	for _, in := range a.instances {
+		counts = append(counts, countDistinct(in.alias, units[in.table]))
 	}
 	return p.finish(c, counts)
+}
+
+// rowBound returns m, the most rows one person can have in the query's FROM, when every row
+// there belongs to exactly one person: one table (m = its rows per person; workspaces hold no
+// NULL units), or two tables joined inner on their privacy units (m = the product: a person's
+// rows on one side meet only that person's rows on the other).
+func rowBound(a *Analysis, schema Schema, units map[string]string) (int64, bool) {
+	switch len(a.instances) {
+	case 1:
+		m := schema[a.instances[0].table].MaxRowsPerUnit
+		return m, m >= 1
+	case 2:
+		m1, m2 := schema[a.instances[0].table].MaxRowsPerUnit, schema[a.instances[1].table].MaxRowsPerUnit
+		if m1 < 1 || m2 < 1 {
+			return 0, false
+		}
+		for _, j := range a.Joins {
+			if j.Type == "inner" && units[j.Left.Table] == j.Left.Column && units[j.Right.Table] == j.Right.Column {
+				return m1 * m2, true
+			}
+		}
+	}
+	return 0, false
 }
 
 // finish appends the units column to the cloned tree and lifts LIMIT/OFFSET out of it.

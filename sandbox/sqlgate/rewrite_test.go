@@ -193,8 +193,10 @@ func TestRowBoundFallsBackOnShortGroups(t *testing.T) {
 	ctx := context.Background()
 	p := testParser(t)
 	db := workspace(t)
-	s := Schema{"benefits": {Columns: schema["benefits"].Columns, MaxRowsPerUnit: 3}}
+	s := Schema{"benefits": {Columns: schema["benefits"].Columns, MaxRowsPerUnit: 3}, "citizens": {Columns: schema["citizens"].Columns, MaxRowsPerUnit: 1}}
 	for _, q := range []string{
+		"SELECT b.program, count(*), avg(c.income) FROM citizens c JOIN benefits b ON c.person_id = b.person_id GROUP BY b.program ORDER BY b.program",
+		"SELECT c.district, b.program, count(*) FROM citizens c JOIN benefits b USING (person_id) WHERE b.amount > 490 GROUP BY c.district, b.program ORDER BY 1, 2",
 		"SELECT program, count(*) FROM benefits WHERE amount > 495 GROUP BY program ORDER BY program", // short groups: fallback
 		"SELECT program, count(*) FROM benefits GROUP BY program ORDER BY program",                    // large groups: bound suffices
 	} {
