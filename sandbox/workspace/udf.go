@@ -5,11 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"reflect"
 	"strconv"
 	"sync"
-	"sync/atomic"
-	"unsafe"
 
 	"github.com/duckdb/duckdb-go/v2"
 
@@ -27,10 +24,6 @@ const pseudonymFunc = "inviso_pseudonym"
 type pseudonymUDF struct {
 	varchar, bigint duckdb.TypeInfo
 	pool            sync.Pool
-	// slowOnly disables the direct write into the result vector (tests use it to compare paths).
-	slowOnly bool
-	// fastChunks counts the chunks written directly (tests check the fast path is in use).
-	fastChunks atomic.Int64
 }
 
 func newPseudonymUDF(k pseudonym.Key) (*pseudonymUDF, error) {
@@ -56,40 +49,16 @@ func (u *pseudonymUDF) Executor() duckdb.ScalarFuncExecutor {
 	return duckdb.ScalarFuncExecutor{ChunkContextExecutor: u.chunk}
 }
 
-// chunk computes one chunk. It reads the input without copying (duckdb-go's VectorView) and, when
-// it can, writes the results straight into the BIGINT result vector; otherwise it falls back to
-// duckdb-go's row iterator. Rows with a NULL input are skipped: with default NULL handling the
-// driver sets their results to NULL after the call. Errors never carry a value.
+// chunk computes one chunk through duckdb-go's public row iterator. Rows with a NULL input are
+// skipped: with default NULL handling the driver sets their results to NULL after the call.
+// Errors never carry a value.
 func (u *pseudonymUDF) chunk(_ context.Context, state *duckdb.ChunkIteratorState) error {
 	h := u.pool.Get().(*pseudonym.Hasher)
 	defer u.pool.Put(h)
-	vec, err := state.GetInputChunk().GetVector(0)
-	if err != nil {
-		return errors.New(pseudonymFunc + ": no input vector")
-	}
-	in, err := duckdb.GetVectorView[string](vec)
-	if err != nil {
-		return errors.New(pseudonymFunc + ": input is not text")
-	}
-	n := in.Len()
-	out, ok := bigintData(state.GetResultVector(), n)
-	if !ok || u.slowOnly {
-		return u.rows(h, state)
-	}
-	u.fastChunks.Add(1)
-	for i := range n {
-		s, valid, err := in.GetValueBorrowed(i)
-		if err != nil {
-			return errors.New(pseudonymFunc + ": reading the input failed")
-		}
-		if valid {
-			out[i] = h.String(s)
-		}
-	}
-	return nil
+	return u.rows(h, state)
 }
 
-// rows is the public, slower path: one boxed value in and out per row.
+// rows computes the chunk row by row (one boxed value in and out per row).
 func (u *pseudonymUDF) rows(h *pseudonym.Hasher, state *duckdb.ChunkIteratorState) error {
 	for row, err := range state.Rows() {
 		if err != nil {
@@ -104,53 +73,6 @@ func (u *pseudonymUDF) rows(h *pseudonym.Hasher, state *duckdb.ChunkIteratorStat
 		}
 	}
 	return nil
-}
-
-// bigintData returns the n values of a BIGINT result vector as a Go slice over DuckDB's memory.
-//
-// duckdb-go v2.10506.0 has typed writers for VARCHAR only; for numbers it offers SetResult(any)
-// inside its row iterator, which boxes every value and copies every input string (about 40% of
-// the function's time). So this reads the driver's unexported vector fields (v.Type, v.dataPtr)
-// by reflection, exactly where the driver's own setPrimitive writes. If the layout is not the
-// expected one (another driver version), ok is false and the caller takes the public path; and
-// every build checks the function against known answers before using it (selfTest).
-func bigintData(v duckdb.Vector, n int) (out []int64, ok bool) {
-	defer func() {
-		if recover() != nil {
-			out, ok = nil, false
-		}
-	}()
-	rv := reflect.ValueOf(v)
-	if rv.Kind() != reflect.Struct {
-		return nil, false
-	}
-	inner := rv.FieldByName("v")
-	if !inner.IsValid() || inner.Kind() != reflect.Pointer || inner.IsNil() || inner.Elem().Kind() != reflect.Struct {
-		return nil, false
-	}
-	vec := inner.Elem()
-	typ := vec.FieldByName("Type")
-	data := vec.FieldByName("dataPtr")
-	if !typ.IsValid() || !data.IsValid() || data.Kind() != reflect.UnsafePointer {
-		return nil, false
-	}
-	switch typ.Kind() {
-	case reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uint:
-		if typ.Uint() != uint64(duckdb.TYPE_BIGINT) {
-			return nil, false
-		}
-	case reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Int:
-		if typ.Int() != int64(duckdb.TYPE_BIGINT) {
-			return nil, false
-		}
-	default:
-		return nil, false
-	}
-	p := data.UnsafePointer()
-	if p == nil || n < 0 || n > duckdb.GetDataChunkCapacity() || uintptr(p)%unsafe.Alignof(int64(0)) != 0 {
-		return nil, false
-	}
-	return unsafe.Slice((*int64)(p), n), true
 }
 
 // registerPseudonym registers inviso_pseudonym for key k on conn's instance and checks it.
