@@ -9,6 +9,9 @@
 // no package opens DuckDB with sql.Open itself: it calls Open here, and Open verifies the lock
 // took effect before handing the instance out. If it cannot, it refuses (fail closed).
 //
+// Publish is the one way a finished database file (a dataset version, a consent registry, a
+// grant's workspace) becomes visible: private, fsynced, renamed atomically, directory fsynced.
+//
 // # What it must never do
 //
 // This package never decides what data an instance holds. Callers choose the file; the raw

@@ -82,7 +82,7 @@ func (s *Store) ImportConsents(ctx context.Context, d catalog.Dataset, body io.R
 	}
 	rel := filepath.ToSlash(filepath.Join(d.Agency, d.Name, "consents-"+randomName()+".duckdb"))
 	final := filepath.Join(s.opt.Root, filepath.FromSlash(rel))
-	if err := publish(built, final); err != nil {
+	if err := duck.Publish(built, final); err != nil {
 		return catalog.ConsentSet{}, err
 	}
 	cs, err := s.opt.Catalog.AddConsents(ctx, catalog.ConsentSet{Dataset: d.Name, Rows: rows, Subjects: subjects, Digest: digest, SetBy: actor, File: rel})

@@ -164,7 +164,7 @@ func (s *Store) Import(ctx context.Context, in Import) (catalog.Version, error) 
 
 	rel := filepath.ToSlash(filepath.Join(in.Dataset.Agency, in.Dataset.Name, randomName()+".duckdb"))
 	final := filepath.Join(s.opt.Root, filepath.FromSlash(rel))
-	if err := publish(built, final); err != nil {
+	if err := duck.Publish(built, final); err != nil {
 		return catalog.Version{}, fmt.Errorf("import %s: publish: %w", in.Dataset.Name, err)
 	}
 	after := 0
@@ -390,29 +390,6 @@ func approxUnique(text string) (int64, bool) {
 	}
 	n, err := strconv.ParseInt(m[1], 10, 64)
 	return n, err == nil
-}
-
-// publish makes a finished version file durable and moves it into the store atomically.
-func publish(built, final string) error {
-	if err := syncFile(built); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(final), 0o700); err != nil {
-		return err
-	}
-	if err := os.Rename(built, final); err != nil {
-		return err
-	}
-	return syncFile(filepath.Dir(final))
-}
-
-func syncFile(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
 }
 
 func randomName() string {

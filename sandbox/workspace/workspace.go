@@ -141,7 +141,7 @@ func Build(ctx context.Context, out string, spec Spec) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if err := publish(tmp, out); err != nil {
+	if err := duck.Publish(tmp, out); err != nil {
 		return Result{}, fmt.Errorf("workspace: publish: %w", err)
 	}
 	return res, nil
@@ -550,33 +550,6 @@ func digest(ctx context.Context, conn *sql.Conn, tables []Table) (string, error)
 		fmt.Fprintf(h, "rows %s sum %s xor %s\n", n, sum, xor)
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// publish makes the finished file private and durable, and renames it over out.
-func publish(tmp, out string) error {
-	if err := os.Chmod(tmp, 0o600); err != nil {
-		return err
-	}
-	if err := syncPath(tmp); err != nil {
-		return err
-	}
-	// A stale WAL next to out would be replayed onto the new file when it is opened.
-	if err := os.Remove(out + ".wal"); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	if err := os.Rename(tmp, out); err != nil {
-		return err
-	}
-	return syncPath(filepath.Dir(out))
-}
-
-func syncPath(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
 }
 
 // removeDB removes a database file and what DuckDB keeps next to it.
