@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 	"sort"
 	"time"
@@ -160,7 +159,10 @@ func (c *Catalog) ruleSet(ctx context.Context, dataset string, v int) (RuleSet, 
 	var at sql.NullTime
 	err := c.db.QueryRowContext(ctx, q, args...).Scan(&rs.Dataset, &rs.Version, &body, &rs.MinK, &rs.SetBy, &rs.SetAt, &by, &at)
 	if errors.Is(err, sql.ErrNoRows) {
-		return RuleSet{}, fault.E(fault.NotFound, "dataset %q has no rules%s", clip(dataset), map[bool]string{true: "", false: fmt.Sprintf(" version %d", v)}[v == 0])
+		if v == 0 {
+			return RuleSet{}, fault.E(fault.NotFound, "dataset %q has no rules", clip(dataset))
+		}
+		return RuleSet{}, fault.E(fault.NotFound, "dataset %q has no rules version %d", clip(dataset), v)
 	}
 	if err != nil {
 		return RuleSet{}, wrap("read rules", err)
