@@ -17,25 +17,14 @@ import (
 
 	"github.com/inviso/inviso/connectors"
 	"github.com/inviso/inviso/connectors/arrowipc"
-	"github.com/inviso/inviso/sandbox/duck"
+	"github.com/inviso/inviso/connectors/internal/loadertest"
 )
 
 const secret = "SECRET-VALUE-42"
 
 func open(t testing.TB, file string) *sql.Conn {
 	t.Helper()
-	ctx := context.Background()
-	db, err := duck.Open(ctx, filepath.Join(t.TempDir(), "x.duckdb"), duck.Config{AllowedPaths: []string{file}, Threads: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return conn
+	return loadertest.Conn(t, file)
 }
 
 var goodSchema = arrow.NewSchema([]arrow.Field{

@@ -4,14 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/inviso/inviso/connectors"
 	"github.com/inviso/inviso/connectors/csv"
-	"github.com/inviso/inviso/sandbox/duck"
+	"github.com/inviso/inviso/connectors/internal/loadertest"
 )
 
 const secret = "SECRET-VALUE-42"
@@ -19,23 +17,7 @@ const secret = "SECRET-VALUE-42"
 // open writes content to a file and opens a locked-down instance that may read only that file.
 func open(t testing.TB, content []byte) (*sql.Conn, string) {
 	t.Helper()
-	dir := t.TempDir()
-	file := filepath.Join(dir, "in.csv")
-	if err := os.WriteFile(file, content, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	db, err := duck.Open(ctx, filepath.Join(dir, "x.duckdb"), duck.Config{AllowedPaths: []string{file}, Threads: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return conn, file
+	return loadertest.File(t, "in.csv", content)
 }
 
 type column struct{ name, typ string }

@@ -4,37 +4,19 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/inviso/inviso/connectors"
+	"github.com/inviso/inviso/connectors/internal/loadertest"
 	"github.com/inviso/inviso/connectors/ndjson"
-	"github.com/inviso/inviso/sandbox/duck"
 )
 
 const secret = "SECRET-VALUE-42"
 
 func open(t testing.TB, content string) (*sql.Conn, string) {
 	t.Helper()
-	dir := t.TempDir()
-	file := filepath.Join(dir, "in.ndjson")
-	if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	db, err := duck.Open(ctx, filepath.Join(dir, "x.duckdb"), duck.Config{AllowedPaths: []string{file}, Threads: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return conn, file
+	return loadertest.File(t, "in.ndjson", []byte(content))
 }
 
 func TestLoadGood(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/inviso/inviso/connectors"
+	"github.com/inviso/inviso/connectors/internal/loadertest"
 	"github.com/inviso/inviso/connectors/parquet"
 	"github.com/inviso/inviso/sandbox/duck"
 )
@@ -32,18 +33,7 @@ func writeParquet(t testing.TB, path, query string) {
 
 func open(t testing.TB, file string) *sql.Conn {
 	t.Helper()
-	ctx := context.Background()
-	db, err := duck.Open(ctx, filepath.Join(t.TempDir(), "x.duckdb"), duck.Config{AllowedPaths: []string{file}, Threads: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return conn
+	return loadertest.Conn(t, file)
 }
 
 func tableCount(t testing.TB, conn *sql.Conn) int {
