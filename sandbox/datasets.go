@@ -15,6 +15,7 @@ import (
 // RegisterDataset registers a dataset of the actor's own agency (Art. 17). An empty agency means
 // the actor's.
 func (sb *Sandbox) RegisterDataset(ctx context.Context, actor catalog.Principal, d catalog.Dataset) (catalog.Dataset, error) {
+	ctx = catalog.WithActor(ctx, actor.ID)
 	if d.Agency == "" {
 		d.Agency = actor.Agency
 	}
@@ -54,6 +55,7 @@ type ImportOptions struct {
 
 // Import loads an upload as the next immutable version of a dataset of the actor's agency.
 func (sb *Sandbox) Import(ctx context.Context, actor catalog.Principal, dataset string, body io.Reader, opt ImportOptions) (catalog.Version, error) {
+	ctx = catalog.WithActor(ctx, actor.ID)
 	d, err := sb.catalog.Dataset(ctx, dataset)
 	if err != nil {
 		return catalog.Version{}, err

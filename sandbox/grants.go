@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/inviso/inviso/crypto/pseudonym"
+	"github.com/inviso/inviso/sandbox/audit"
 	"github.com/inviso/inviso/sandbox/catalog"
 	"github.com/inviso/inviso/sandbox/fault"
 	"github.com/inviso/inviso/sandbox/rules"
@@ -20,6 +21,7 @@ import (
 // SetRules records a new version of a dataset's column rules, set by its source agency. minK, if
 // not zero, is the dataset's own minimum group size (never below catalog.AbsoluteMinK).
 func (sb *Sandbox) SetRules(ctx context.Context, actor catalog.Principal, dataset string, set rules.Set, minK int) (catalog.RuleSet, error) {
+	ctx = catalog.WithActor(ctx, actor.ID)
 	d, err := sb.ownDataset(ctx, actor, dataset)
 	if err != nil {
 		return catalog.RuleSet{}, err
@@ -49,6 +51,7 @@ func (sb *Sandbox) SetRules(ctx context.Context, actor catalog.Principal, datase
 
 // CosignRules records an implementer's co-signature of a rules version (Art. 24).
 func (sb *Sandbox) CosignRules(ctx context.Context, actor catalog.Principal, dataset string, version int) (catalog.RuleSet, error) {
+	ctx = catalog.WithActor(ctx, actor.ID)
 	rs, err := sb.catalog.CosignRules(ctx, dataset, version, actor.ID)
 	if err == nil {
 		sb.log.Info("rules co-signed", "dataset", dataset, "version", version, "actor", actor.ID)
@@ -66,6 +69,7 @@ func (sb *Sandbox) RuleHistory(ctx context.Context, dataset string) ([]catalog.R
 
 // SetConsents loads a new version of a dataset's consent registry (Art. 23).
 func (sb *Sandbox) SetConsents(ctx context.Context, actor catalog.Principal, dataset string, body io.Reader) (catalog.ConsentSet, error) {
+	ctx = catalog.WithActor(ctx, actor.ID)
 	d, err := sb.ownDataset(ctx, actor, dataset)
 	if err != nil {
 		return catalog.ConsentSet{}, err
@@ -75,6 +79,7 @@ func (sb *Sandbox) SetConsents(ctx context.Context, actor catalog.Principal, dat
 
 // SetFlags replaces a dataset's Art. 2 flags: only its source agency may lift or set them.
 func (sb *Sandbox) SetFlags(ctx context.Context, actor catalog.Principal, dataset string, flags []catalog.Flag) (catalog.Dataset, error) {
+	ctx = catalog.WithActor(ctx, actor.ID)
 	d, err := sb.ownDataset(ctx, actor, dataset)
 	if err != nil {
 		return catalog.Dataset{}, err
@@ -130,6 +135,7 @@ func (sb *Sandbox) art2(ctx context.Context, d catalog.Dataset) ([]fault.Reason,
 // RequestScenario records a developer's request for one scenario (Art. 18, 23). Every problem
 // is reported at once.
 func (sb *Sandbox) RequestScenario(ctx context.Context, actor catalog.Principal, req catalog.ScenarioRequest) (catalog.Scenario, error) {
+	ctx = catalog.WithActor(ctx, actor.ID)
 	if err := req.Validate(sb.opt.Clock()); err != nil {
 		return catalog.Scenario{}, err
 	}
@@ -244,6 +250,7 @@ func (sb *Sandbox) ownedIn(ctx context.Context, actor catalog.Principal, s catal
 
 // ConsentScenario records a source agency's agreement for its datasets in a scenario (Art. 19).
 func (sb *Sandbox) ConsentScenario(ctx context.Context, actor catalog.Principal, id string) (catalog.Scenario, error) {
+	ctx = catalog.WithActor(ctx, actor.ID)
 	s, err := sb.catalog.Scenario(ctx, id)
 	if err != nil {
 		return catalog.Scenario{}, err
@@ -261,6 +268,7 @@ func (sb *Sandbox) ConsentScenario(ctx context.Context, actor catalog.Principal,
 
 // RejectScenario ends a scenario without a grant.
 func (sb *Sandbox) RejectScenario(ctx context.Context, actor catalog.Principal, id string) (catalog.Scenario, error) {
+	ctx = catalog.WithActor(ctx, actor.ID)
 	s, err := sb.catalog.RejectScenario(ctx, id)
 	if err == nil {
 		sb.log.Info("scenario rejected", "scenario", id, "actor", actor.ID)
@@ -272,6 +280,7 @@ func (sb *Sandbox) RejectScenario(ctx context.Context, actor catalog.Principal, 
 // consented, and returns it after its workspace is built, active. If the build fails the
 // approval is undone entirely.
 func (sb *Sandbox) ApproveScenario(ctx context.Context, actor catalog.Principal, id string) (catalog.Grant, error) {
+	ctx = catalog.WithActor(ctx, actor.ID)
 	s, err := sb.catalog.Scenario(ctx, id)
 	if err != nil {
 		return catalog.Grant{}, err
@@ -313,7 +322,7 @@ func (sb *Sandbox) ApproveScenario(ctx context.Context, actor catalog.Principal,
 		}
 		return catalog.Grant{}, err
 	}
-	g, err = sb.catalog.UpdateGrant(ctx, g.ID, func(cur *catalog.Grant) error {
+	g, err = sb.catalog.UpdateGrant(ctx, g.ID, audit.KindScenarioApproved, func(cur *catalog.Grant) error {
 		applyBuild(cur, built)
 		return catalog.Transition(cur, catalog.GrantActive, "approved")
 	})
@@ -349,6 +358,7 @@ func (sb *Sandbox) build(ctx context.Context, g catalog.Grant, file string) (bui
 		return built{}, err
 	}
 	b := built{pins: map[string]int{}, rules: map[string]int{}, consents: map[string]int{}}
+	sources := map[string]string{}
 	spec := workspace.Spec{Key: key, DuckDB: sb.opt.DuckDB}
 	names := make([]string, 0, len(g.Datasets))
 	for n := range g.Datasets {
@@ -385,7 +395,7 @@ func (sb *Sandbox) build(ctx context.Context, g catalog.Grant, file string) (bui
 			b.consents[name] = cs.Version
 		}
 		spec.Sources = append(spec.Sources, src)
-		b.pins[name], b.rules[name] = v.Number, rs.Version
+		b.pins[name], b.rules[name], sources[name] = v.Number, rs.Version, v.Digest
 	}
 	if err := os.MkdirAll(filepath.Join(sb.opt.DataDir, "workspaces"), 0o700); err != nil {
 		return built{}, err
@@ -394,7 +404,7 @@ func (sb *Sandbox) build(ctx context.Context, g catalog.Grant, file string) (bui
 	if err != nil {
 		return built{}, fmt.Errorf("build workspace of %s: %w", g.ID, err)
 	}
-	b.ws = catalog.Workspace{Digest: res.Digest, BuiltAt: sb.opt.Clock().UTC()}
+	b.ws = catalog.Workspace{Digest: res.Digest, BuiltAt: sb.opt.Clock().UTC(), Sources: sources}
 	for _, t := range res.Tables {
 		wt := catalog.WorkspaceTable{Name: t.Name, Rows: t.Rows, MaxRowsPerUnit: t.MaxRowsPerUnit, ExcludedByConsent: t.ExcludedByConsent, ExcludedNoUnit: t.ExcludedNoUnit}
 		for _, c := range t.Columns {
@@ -421,6 +431,7 @@ func (sb *Sandbox) Grant(ctx context.Context, actor catalog.Principal, id string
 	if g.Developer != actor.ID && !actor.Has(catalog.RoleImplementer) && !actor.Has(catalog.RoleAuditor) && !actor.Has(catalog.RoleAdmin) {
 		return catalog.Grant{}, fault.E(fault.NotFound, "no grant %q", id) // do not confirm it exists
 	}
+	g.JobsUsed = sb.ledger.of(g.ID)
 	return g, nil
 }
 
@@ -433,6 +444,7 @@ func (sb *Sandbox) Grants(ctx context.Context, actor catalog.Principal) ([]catal
 	out := []catalog.Grant{}
 	for _, g := range all {
 		if g.Developer == actor.ID || actor.Has(catalog.RoleImplementer) || actor.Has(catalog.RoleAuditor) || actor.Has(catalog.RoleAdmin) {
+			g.JobsUsed = sb.ledger.of(g.ID)
 			out = append(out, g)
 		}
 	}
@@ -442,10 +454,15 @@ func (sb *Sandbox) Grants(ctx context.Context, actor catalog.Principal) ([]catal
 // ChangeGrant suspends, resumes or revokes a grant. Revoking deletes the workspace's rows and
 // keeps its digest and recipe (pins, rule versions) for replay.
 func (sb *Sandbox) ChangeGrant(ctx context.Context, actor catalog.Principal, id string, to catalog.GrantState, reason string) (catalog.Grant, error) {
+	ctx = catalog.WithActor(ctx, actor.ID)
 	if err := catalog.ValidText("reason", reason, 500, false); err != nil {
 		return catalog.Grant{}, err
 	}
-	g, err := sb.catalog.UpdateGrant(ctx, id, func(g *catalog.Grant) error {
+	kind := map[catalog.GrantState]string{catalog.GrantSuspended: audit.KindGrantSuspended, catalog.GrantActive: audit.KindGrantResumed, catalog.GrantRevoked: audit.KindGrantRevoked}[to]
+	if kind == "" {
+		return catalog.Grant{}, fault.E(fault.Conflict, "a grant can only be suspended, resumed (made active again) or revoked")
+	}
+	g, err := sb.catalog.UpdateGrant(ctx, id, kind, func(g *catalog.Grant) error {
 		if err := catalog.Transition(g, to, reason); err != nil {
 			return err
 		}
@@ -473,6 +490,7 @@ func (sb *Sandbox) ChangeGrant(ctx context.Context, actor catalog.Principal, id 
 
 // SuspendAll suspends every active grant at once (Art. 24 emergency response).
 func (sb *Sandbox) SuspendAll(ctx context.Context, actor catalog.Principal, reason string) ([]string, error) {
+	ctx = catalog.WithActor(ctx, actor.ID)
 	all, err := sb.catalog.Grants(ctx)
 	if err != nil {
 		return nil, err
@@ -511,7 +529,7 @@ func (sb *Sandbox) rebuildFollowers(ctx context.Context, dataset string) {
 			var b built
 			if b, err = sb.build(ctx, g, file); err == nil {
 				sb.engine.Forget(sb.workspacePath(file))
-				_, err = sb.catalog.UpdateGrant(ctx, g.ID, func(cur *catalog.Grant) error { applyBuild(cur, b); return nil })
+				_, err = sb.catalog.UpdateGrant(ctx, g.ID, audit.KindGrantRebuilt, func(cur *catalog.Grant) error { applyBuild(cur, b); return nil })
 			}
 		}
 		if err != nil {

@@ -32,6 +32,7 @@ func (sb *Sandbox) Authenticate(ctx context.Context, bearer string) (catalog.Pri
 
 // CreateAgency registers an agency.
 func (sb *Sandbox) CreateAgency(ctx context.Context, actor catalog.Principal, a catalog.Agency) (catalog.Agency, error) {
+	ctx = catalog.WithActor(ctx, actor.ID)
 	a, err := sb.catalog.CreateAgency(ctx, a)
 	if err == nil {
 		sb.log.Info("agency created", "agency", a.ID, "kind", a.Kind, "actor", actor.ID)
@@ -46,6 +47,7 @@ func (sb *Sandbox) Agencies(ctx context.Context) ([]catalog.Agency, error) {
 
 // CreatePrincipal registers a principal and returns its token, which is never shown again.
 func (sb *Sandbox) CreatePrincipal(ctx context.Context, actor catalog.Principal, p catalog.Principal) (catalog.Principal, string, error) {
+	ctx = catalog.WithActor(ctx, actor.ID)
 	tok, err := token.New()
 	if err != nil {
 		return catalog.Principal{}, "", err

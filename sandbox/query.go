@@ -15,6 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/inviso/inviso/sandbox/audit"
 	"github.com/inviso/inviso/sandbox/catalog"
 	"github.com/inviso/inviso/sandbox/fault"
 	"github.com/inviso/inviso/sandbox/sqlgate"
@@ -88,8 +89,10 @@ func schemaOfGrant(g catalog.Grant) sqlgate.Schema {
 }
 
 // Query runs a SQL job under a grant: parse and analyse with DuckDB's parser, decide with the
-// policy, then (unless checkOnly) spend one job of the budget, rewrite for the k threshold, run
-// the regenerated SQL on the grant's locked workspace, suppress groups under k, and release.
+// policy, then (unless checkOnly) reserve one job of the budget, rewrite for the k threshold,
+// run the regenerated SQL on the grant's locked workspace, suppress groups under k, write the
+// job to the log, and only then release. Every outcome (refusal, check, release, failure) is
+// in the job log before the caller hears of it.
 func (sb *Sandbox) Query(ctx context.Context, actor catalog.Principal, grantID, text string, checkOnly bool) (*QueryResult, error) {
 	if sb.decider == nil || sb.parser == nil || sb.engine == nil {
 		return nil, fault.E(fault.Unavailable, "SQL jobs are not enabled on this server")
@@ -103,7 +106,9 @@ func (sb *Sandbox) Query(ctx context.Context, actor catalog.Principal, grantID, 
 	if g.Developer != actor.ID {
 		return nil, fault.E(fault.NotFound, "no grant %q", grantID)
 	}
-	job := catalog.Job{ID: catalog.NewJobID(), Grant: g.ID, Principal: actor.ID, Kind: "sql", SQL: text, Workspace: g.Workspace.Digest, Timings: timings}
+	g.JobsUsed = sb.ledger.of(g.ID)
+	job := catalog.Job{ID: catalog.NewJobID(), Grant: g.ID, Principal: actor.ID, Kind: "sql", SQL: text, SQLDigest: audit.Digest([]byte(text)),
+		Workspace: g.Workspace.Digest, Versions: g.Workspace.Sources, Engine: sb.engineVersion, Timings: timings, CreatedAt: sb.opt.Clock()}
 	refuse := func(err error) (*QueryResult, error) {
 		job.State = catalog.JobRefused
 		pub := fault.Public(err)
@@ -111,8 +116,8 @@ func (sb *Sandbox) Query(ctx context.Context, actor catalog.Principal, grantID, 
 		for _, r := range pub.Reasons {
 			job.Reasons = append(job.Reasons, catalog.Reason(r))
 		}
-		if perr := sb.catalog.PutJob(context.WithoutCancel(ctx), job); perr != nil {
-			return nil, fault.Wrap(perr, fault.AuditUnavailable, "the job could not be recorded; nothing was run")
+		if lerr := sb.recordJob(ctx, job); lerr != nil {
+			return nil, lerr
 		}
 		return nil, withJob(err, job.ID)
 	}
@@ -145,6 +150,9 @@ func (sb *Sandbox) Query(ctx context.Context, actor catalog.Principal, grantID, 
 	}
 	mark("policy", t2)
 	job.Allow, job.PolicyInput, job.PolicyBundle = dec.Allow, dec.Input, dec.Bundle
+	if len(dec.Input) > 0 {
+		job.PolicyDigest = audit.Digest(dec.Input)
+	}
 	for _, r := range dec.Reasons {
 		job.Reasons = append(job.Reasons, catalog.Reason(r))
 	}
@@ -153,8 +161,8 @@ func (sb *Sandbox) Query(ctx context.Context, actor catalog.Principal, grantID, 
 	}
 	if checkOnly {
 		job.State = catalog.JobChecked
-		if err := sb.catalog.PutJob(ctx, job); err != nil {
-			return nil, fault.Wrap(err, fault.AuditUnavailable, "the job could not be recorded")
+		if err := sb.recordJob(ctx, job); err != nil {
+			return nil, err
 		}
 		return &QueryResult{Job: job.ID, CheckOnly: true, Decision: dec}, nil
 	}
@@ -170,18 +178,43 @@ func (sb *Sandbox) Query(ctx context.Context, actor catalog.Principal, grantID, 
 	}
 	job.Rewritten = exec
 	mark("rewrite", t3)
-	if err := sb.catalog.StartJob(ctx, job); err != nil {
-		if c := fault.CodeOf(err); c == fault.Internal {
-			return nil, fault.Wrap(err, fault.AuditUnavailable, "the job could not be recorded; nothing was run")
-		}
-		return refuse(err)
-	}
-
-	t4 := time.Now()
 	file, err := sb.catalog.GrantFile(ctx, g.ID)
 	if err != nil {
 		return nil, err
 	}
+	// The spend is reserved before the job runs, so concurrent jobs never overspend; it is
+	// given back only if the job's record cannot be written (then nothing is released).
+	if err := sb.ledger.reserve(g); err != nil {
+		return refuse(err)
+	}
+	res, err := sb.execute(ctx, &job, g, file, analysis, rw)
+	if err != nil {
+		job.State = catalog.JobFailed
+		job.Error = fault.Public(err).Message
+		sb.log.Warn("query failed", "job", job.ID, "grant", g.ID, "error", fault.Redact(err))
+		if lerr := sb.recordJob(ctx, job); lerr != nil {
+			sb.ledger.giveBack(g.ID)
+			return nil, lerr
+		}
+		return nil, withJob(err, job.ID)
+	}
+	res.Decision = dec
+	// The record of the release is durable before anything is handed out (fail closed).
+	t5 := time.Now()
+	if err := sb.recordJob(ctx, job); err != nil {
+		sb.ledger.giveBack(g.ID)
+		res.Release()
+		return nil, err
+	}
+	mark("log", t5)
+	sb.log.Info("query released", "job", job.ID, "grant", g.ID, "rows", res.Rows, "suppressed_groups", res.Suppressed, "timings_us", timings)
+	return res, nil
+}
+
+// execute runs a checked, rewritten query on the grant's workspace and applies the release
+// rules; it fills in the job's execution facts.
+func (sb *Sandbox) execute(ctx context.Context, job *catalog.Job, g catalog.Grant, file string, analysis *sqlgate.Analysis, rw *sqlgate.Rewritten) (*QueryResult, error) {
+	t4 := time.Now()
 	var counts []int
 	for i, o := range analysis.Outputs {
 		if o.Kind == "aggregate" && (o.Function == "count" || o.Function == "count_star") {
@@ -196,7 +229,7 @@ func (sb *Sandbox) Query(ctx context.Context, actor catalog.Principal, grantID, 
 		k *= rw.RowsPerUnit // rows/RowsPerUnit ≥ K people for sure
 	}
 	rel := newReleaser(k)
-	err = sb.engine.Query(ctx, sb.workspacePath(file), g.Workspace.Digest, exec, rel.setSchema, rel.add)
+	err := sb.engine.Query(ctx, sb.workspacePath(file), g.Workspace.Digest, job.Rewritten, rel.setSchema, rel.add)
 	if err == nil && rw.RowsPerUnit > 1 && rel.suppressed > 0 {
 		// A group fell short of the bound: it may still hold K people. Run the exact query.
 		rel.release()
@@ -209,30 +242,18 @@ func (sb *Sandbox) Query(ctx context.Context, actor catalog.Principal, grantID, 
 			err = sb.engine.Query(ctx, sb.workspacePath(file), g.Workspace.Digest, exact, rel.setSchema, rel.add)
 		}
 	}
-	mark("execute", t4)
+	job.Timings["execute"] = time.Since(t4).Microseconds()
 	if err != nil {
 		rel.release()
-		job.State = catalog.JobFailed
-		job.Error = fault.Public(err).Message
-		sb.log.Warn("query failed", "job", job.ID, "grant", g.ID, "error", fault.Redact(err))
-		if perr := sb.catalog.PutJob(context.WithoutCancel(ctx), job); perr != nil {
-			return nil, fault.Wrap(perr, fault.AuditUnavailable, "the job could not be recorded")
-		}
-		return nil, withJob(err, job.ID)
+		return nil, err
 	}
-	res := &QueryResult{Job: job.ID, Decision: dec, Schema: rel.schema, Batches: rel.out, Rows: rel.rows, Suppressed: rel.suppressed}
+	res := &QueryResult{Job: job.ID, Schema: rel.schema, Batches: rel.out, Rows: rel.rows, Suppressed: rel.suppressed}
 	digest, err := resultDigest(res)
 	if err != nil {
 		res.Release()
 		return nil, err
 	}
-	job.State, job.Rows, job.Suppressed, job.ResultDigest = catalog.JobReleased, res.Rows, res.Suppressed, digest
-	// The record of the release is written before anything is handed out (fail closed).
-	if err := sb.catalog.PutJob(context.WithoutCancel(ctx), job); err != nil {
-		res.Release()
-		return nil, fault.Wrap(err, fault.AuditUnavailable, "the release could not be recorded; nothing was released")
-	}
-	sb.log.Info("query released", "job", job.ID, "grant", g.ID, "rows", res.Rows, "suppressed_groups", res.Suppressed, "timings_us", timings)
+	job.State, job.Rows, job.Groups, job.Suppressed, job.ResultDigest = catalog.JobReleased, res.Rows, rel.rows+rel.suppressed+rel.skipped, res.Suppressed, digest
 	return res, nil
 }
 

@@ -107,7 +107,7 @@ func TestQueryGrantStateAndBudget(t *testing.T) {
 		t.Fatalf("suspended grant: %+v", f)
 	}
 	w.sb.ChangeGrant(ctx, *w.impl, g.ID, catalog.GrantActive, "")
-	w.sb.catalog.UpdateGrant(ctx, g.ID, func(g *catalog.Grant) error { g.JobBudget = 1; return nil })
+	w.sb.catalog.UpdateGrant(ctx, g.ID, "test.budget", func(g *catalog.Grant) error { g.JobBudget = 1; return nil })
 	if _, err := w.sb.Query(ctx, *w.dev2, g.ID, "SELECT district, count(*) FROM citizens GROUP BY district", false); err != nil {
 		t.Fatal(err)
 	}

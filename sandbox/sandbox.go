@@ -14,6 +14,7 @@ import (
 
 	"github.com/inviso/inviso/connectors"
 	"github.com/inviso/inviso/crypto/token"
+	"github.com/inviso/inviso/sandbox/audit"
 	"github.com/inviso/inviso/sandbox/catalog"
 	"github.com/inviso/inviso/sandbox/duck"
 	"github.com/inviso/inviso/sandbox/engine"
@@ -47,6 +48,11 @@ type Options struct {
 	// QueryTimeout and MaxQueryRows limit each SQL job (defaults in sandbox/engine).
 	QueryTimeout time.Duration
 	MaxQueryRows int64
+	// LogOrigin names the job log in its signed checkpoints (default DefaultLogOrigin). It is
+	// fixed by the log's key on first start.
+	LogOrigin string
+	// WrapAppend wraps every write to the job log (fault injection in tests).
+	WrapAppend func(AppendFunc) AppendFunc
 }
 
 // Sandbox is the running domain.
@@ -60,6 +66,12 @@ type Sandbox struct {
 	parser  *sqlgate.Parser
 	engine  *engine.Engine
 	decider Decider
+	journal *audit.Log
+	append  AppendFunc
+	indexer *indexer
+	ledger  ledger
+
+	engineVersion string
 
 	// AdminTokenPath is the file holding the bootstrap admin token.
 	AdminTokenPath string
@@ -96,10 +108,28 @@ func Open(ctx context.Context, opt Options) (_ *Sandbox, err error) {
 	if sb.lock, err = lockDir(opt.DataDir); err != nil {
 		return nil, err
 	}
-	sb.catalog, err = catalog.Open(ctx, filepath.Join(opt.DataDir, "control.duckdb"), opt.DuckDB, catalog.WithClock(opt.Clock))
+	if err := sb.openJournal(ctx); err != nil {
+		return nil, err
+	}
+	sb.catalog, err = catalog.Open(ctx, filepath.Join(opt.DataDir, "control.duckdb"), opt.DuckDB,
+		catalog.WithClock(opt.Clock), catalog.WithRecorder(sb.recordChange))
 	if err != nil {
 		return nil, err
 	}
+	if err := sb.reindex(ctx); err != nil {
+		return nil, err
+	}
+	used, err := sb.catalog.JobsUsed(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sb.ledger.used = used
+	if sb.engineVersion, err = sb.catalog.EngineVersion(ctx); err != nil {
+		return nil, err
+	}
+	sb.indexer = newIndexer(sb.catalog, func(err error) {
+		sb.log.Error("job index write failed; the next start reindexes from the log", "error", fault.Redact(err))
+	})
 	sb.store, err = store.Open(ctx, store.Options{
 		Root:    filepath.Join(opt.DataDir, "store"),
 		Staging: filepath.Join(opt.DataDir, "staging"),
@@ -184,6 +214,12 @@ func (sb *Sandbox) Close() error {
 	}
 	if sb.parser != nil {
 		errs = append(errs, sb.parser.Close())
+	}
+	if sb.indexer != nil {
+		sb.indexer.close()
+	}
+	if sb.journal != nil {
+		errs = append(errs, sb.journal.Close())
 	}
 	if sb.catalog != nil {
 		errs = append(errs, sb.catalog.Close())

@@ -35,6 +35,7 @@ const (
 	KindGrantResumed      = "grant.resumed"
 	KindGrantRevoked      = "grant.revoked"
 	KindGrantExpired      = "grant.expired"
+	KindGrantRebuilt      = "grant.rebuilt" // a follow-latest grant's workspace was rebuilt on a new version
 	KindPolicyLoaded      = "policy.loaded"
 	KindJob               = "job"
 )

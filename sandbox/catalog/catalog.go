@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/inviso/inviso/sandbox/audit"
 	"github.com/inviso/inviso/sandbox/duck"
 	"github.com/inviso/inviso/sandbox/fault"
 )
@@ -62,6 +63,8 @@ type Catalog struct {
 	db  *sql.DB
 	now func() time.Time
 	mu  sync.Mutex // serialises writers: DuckDB reports concurrent writers as conflicts
+
+	recorder Recorder // logs every state change before it commits (nil: not logged)
 }
 
 // Option configures a Catalog.
@@ -80,7 +83,7 @@ func Open(ctx context.Context, path string, cfg duck.Config, opts ...Option) (*C
 	for _, o := range opts {
 		o(c)
 	}
-	if _, err := db.ExecContext(ctx, schema+scenarioSchema+jobSchema); err != nil {
+	if _, err := db.ExecContext(ctx, schema+scenarioSchema+jobSchema+eventSchema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open catalog: create schema: %w", err)
 	}
@@ -125,8 +128,10 @@ func (c *Catalog) CreateAgency(ctx context.Context, a Agency) (Agency, error) {
 		if dup, err := exists(ctx, tx, "agencies WHERE id = ?", a.ID); err != nil || dup {
 			return errOr(err, fault.E(fault.Conflict, "agency %q already exists", a.ID))
 		}
-		_, err := tx.ExecContext(ctx, "INSERT INTO agencies VALUES (?, ?, ?, ?)", a.ID, a.Name, string(a.Kind), a.CreatedAt)
-		return err
+		if _, err := tx.ExecContext(ctx, "INSERT INTO agencies VALUES (?, ?, ?, ?)", a.ID, a.Name, string(a.Kind), a.CreatedAt); err != nil {
+			return err
+		}
+		return c.record(ctx, tx, audit.KindAgencyCreated, a.ID, "", a)
 	})
 	return a, wrap("create agency", err)
 }
@@ -179,9 +184,11 @@ func (c *Catalog) CreatePrincipal(ctx context.Context, p Principal, selector str
 		if dup, err := exists(ctx, tx, "principals WHERE id = ?", p.ID); err != nil || dup {
 			return errOr(err, fault.E(fault.Conflict, "principal %q already exists", p.ID))
 		}
-		_, err := tx.ExecContext(ctx, "INSERT INTO principals VALUES (?, ?, ?, ?, ?, ?)",
-			p.ID, p.Agency, string(roles), selector, hash, p.CreatedAt)
-		return err
+		if _, err := tx.ExecContext(ctx, "INSERT INTO principals VALUES (?, ?, ?, ?, ?, ?)",
+			p.ID, p.Agency, string(roles), selector, hash, p.CreatedAt); err != nil {
+			return err
+		}
+		return c.record(ctx, tx, audit.KindPrincipalCreated, p.ID, "", p) // never the token
 	})
 	return p, wrap("create principal", err)
 }
@@ -276,7 +283,10 @@ func (c *Catalog) RegisterDataset(ctx context.Context, d Dataset) (Dataset, erro
 		_, err = tx.ExecContext(ctx, "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			d.Name, d.Agency, d.Description, string(d.Classification), string(flags), d.PrivacyUnit,
 			d.UpdateFrequency, string(declared), d.CreatedAt, d.CreatedBy)
-		return err
+		if err != nil {
+			return err
+		}
+		return c.record(ctx, tx, audit.KindDatasetRegistered, d.Name, "", d)
 	})
 	return d, wrap("register dataset", err)
 }
@@ -395,9 +405,11 @@ func (c *Catalog) AddVersion(ctx context.Context, v Version, after int) (Version
 			return fault.E(fault.Conflict, "dataset %q got version %d while this import ran; import again", v.Dataset, latest)
 		}
 		v.Number = latest + 1
-		_, err := tx.ExecContext(ctx, "INSERT INTO versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			v.Dataset, v.Number, v.Digest, v.Format, v.Rows, v.Bytes, string(cols), v.File, v.ImportedAt, v.ImportedBy)
-		return err
+		if _, err := tx.ExecContext(ctx, "INSERT INTO versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			v.Dataset, v.Number, v.Digest, v.Format, v.Rows, v.Bytes, string(cols), v.File, v.ImportedAt, v.ImportedBy); err != nil {
+			return err
+		}
+		return c.record(ctx, tx, audit.KindVersionImported, fmt.Sprintf("%s@%d", v.Dataset, v.Number), "", v)
 	})
 	return v, wrap("add version", err)
 }
@@ -453,8 +465,10 @@ func (c *Catalog) SetFlags(ctx context.Context, name string, flags []Flag) (Data
 		if ok, err := exists(ctx, tx, "datasets WHERE name = ?", name); err != nil || !ok {
 			return errOr(err, fault.E(fault.NotFound, "no dataset %q", clip(name)))
 		}
-		_, err := tx.ExecContext(ctx, "UPDATE datasets SET flags = ? WHERE name = ?", string(b), name)
-		return err
+		if _, err := tx.ExecContext(ctx, "UPDATE datasets SET flags = ? WHERE name = ?", string(b), name); err != nil {
+			return err
+		}
+		return c.record(ctx, tx, audit.KindDatasetFlags, name, "", map[string]any{"dataset": name, "flags": flags})
 	})
 	if err != nil {
 		return Dataset{}, wrap("set flags", err)
@@ -472,4 +486,11 @@ func (c *Catalog) Version(ctx context.Context, dataset string, number int) (Vers
 		return Version{}, fault.E(fault.NotFound, "dataset %q has no version %d", clip(dataset), number)
 	}
 	return vs[0], nil
+}
+
+// EngineVersion is the DuckDB library version, as jobs record it.
+func (c *Catalog) EngineVersion(ctx context.Context) (string, error) {
+	var v string
+	err := c.db.QueryRowContext(ctx, "SELECT 'duckdb ' || version()").Scan(&v)
+	return v, wrap("read engine version", err)
 }

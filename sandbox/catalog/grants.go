@@ -59,6 +59,8 @@ type Workspace struct {
 	Digest  string           `json:"digest"`
 	BuiltAt time.Time        `json:"built_at"`
 	Tables  []WorkspaceTable `json:"tables"`
+	// Sources maps each dataset to the digest of the version the workspace was built from.
+	Sources map[string]string `json:"sources,omitempty"`
 	// Deleted is set once a revoked grant's rows are gone; digest and recipe stay for replay.
 	Deleted bool `json:"deleted,omitempty"`
 }
@@ -238,7 +240,8 @@ func (c *Catalog) grants(ctx context.Context, where string, args ...any) ([]Gran
 
 // UpdateGrant changes a grant under the write lock: fn sees the grant in its effective state
 // and returns the new one (or an error, which changes nothing).
-func (c *Catalog) UpdateGrant(ctx context.Context, id string, fn func(g *Grant) error) (Grant, error) {
+// The change is logged as kind.
+func (c *Catalog) UpdateGrant(ctx context.Context, id, kind string, fn func(g *Grant) error) (Grant, error) {
 	var out Grant
 	err := c.write(ctx, func(tx *sql.Tx) error {
 		var body, state string
@@ -261,9 +264,11 @@ func (c *Catalog) UpdateGrant(ctx context.Context, id string, fn func(g *Grant) 
 		}
 		g.UpdatedAt = now.UTC()
 		b, _ := json.Marshal(g)
-		_, err = tx.ExecContext(ctx, "UPDATE grants SET body = ?, state = ?, updated_at = ? WHERE id = ?", string(b), string(g.State), g.UpdatedAt, id)
+		if _, err = tx.ExecContext(ctx, "UPDATE grants SET body = ?, state = ?, updated_at = ? WHERE id = ?", string(b), string(g.State), g.UpdatedAt, id); err != nil {
+			return err
+		}
 		out = g
-		return err
+		return c.record(ctx, tx, kind, g.ID, g.ID, g)
 	})
 	return out, wrap("update grant", err)
 }

@@ -18,7 +18,8 @@ CREATE TABLE IF NOT EXISTS jobs (
 	kind       VARCHAR NOT NULL,
 	state      VARCHAR NOT NULL,
 	body       VARCHAR NOT NULL,
-	created_at TIMESTAMPTZ NOT NULL
+	created_at TIMESTAMPTZ NOT NULL,
+	log_index  BIGINT NOT NULL
 );
 `
 
@@ -29,7 +30,6 @@ type JobState string
 const (
 	JobRefused  JobState = "refused"
 	JobChecked  JobState = "checked" // check_only: decided, not run
-	JobRunning  JobState = "running"
 	JobReleased JobState = "released"
 	JobFailed   JobState = "failed"
 )
@@ -41,48 +41,55 @@ type Reason struct {
 }
 
 // Job is the record of one job: what was asked, what was decided, what was released. It holds
-// digests and counts, never a result value.
+// digests and counts, never a result value. It is written to the job log before anything is
+// released, and indexed in the catalog after.
 type Job struct {
-	ID           string           `json:"id"`
-	Grant        string           `json:"grant"`
-	Principal    string           `json:"principal"`
-	Kind         string           `json:"kind"`
-	State        JobState         `json:"state"`
-	SQL          string           `json:"sql,omitempty"`       // as sent
-	Rewritten    string           `json:"rewritten,omitempty"` // as executed
-	Allow        bool             `json:"allow"`
-	Reasons      []Reason         `json:"reasons"`
-	PolicyInput  json.RawMessage  `json:"policy_input,omitempty"`
-	PolicyBundle string           `json:"policy_bundle,omitempty"`
-	Workspace    string           `json:"workspace,omitempty"` // workspace digest
-	Rows         int64            `json:"rows"`
-	Suppressed   int64            `json:"suppressed_groups"`
-	ResultDigest string           `json:"result_digest,omitempty"`
-	Timings      map[string]int64 `json:"timings_us,omitempty"`
-	Error        string           `json:"error,omitempty"` // a coded, client-safe message
-	CreatedAt    time.Time        `json:"created_at"`
+	ID           string            `json:"id"`
+	Grant        string            `json:"grant"`
+	Principal    string            `json:"principal"`
+	Kind         string            `json:"kind"`
+	State        JobState          `json:"state"`
+	SQL          string            `json:"sql,omitempty"`       // as sent
+	Rewritten    string            `json:"rewritten,omitempty"` // as executed
+	SQLDigest    string            `json:"sql_digest,omitempty"`
+	Truncated    bool              `json:"texts_by_digest,omitempty"` // the log holds the SQL texts by digest only (too long)
+	Allow        bool              `json:"allow"`
+	Reasons      []Reason          `json:"reasons"`
+	PolicyInput  json.RawMessage   `json:"policy_input,omitempty"` // in the index only; the log holds its digest
+	PolicyDigest string            `json:"policy_input_digest,omitempty"`
+	PolicyBundle string            `json:"policy_bundle,omitempty"`
+	Engine       string            `json:"engine,omitempty"`    // DuckDB version that ran it
+	Workspace    string            `json:"workspace,omitempty"` // workspace digest
+	Versions     map[string]string `json:"versions,omitempty"`  // dataset → digest of the version in the workspace
+	Groups       int64             `json:"groups"`              // groups the engine returned, before suppression
+	Rows         int64             `json:"rows"`
+	Suppressed   int64             `json:"suppressed_groups"`
+	ResultDigest string            `json:"result_digest,omitempty"`
+	Timings      map[string]int64  `json:"timings_us,omitempty"`
+	Error        string            `json:"error,omitempty"` // a coded, client-safe message
+	CreatedAt    time.Time         `json:"created_at"`
+	LogIndex     uint64            `json:"log_index,omitempty"` // where the job log holds it (index only)
 }
+
+// Spent reports whether the job counts against its grant's budget: it ran.
+func (j Job) Spent() bool { return j.State == JobReleased || j.State == JobFailed }
 
 // NewJobID returns a fresh job id.
 func NewJobID() string { return newID("job_") }
 
-// PutJob records a job or replaces its record.
-func (c *Catalog) PutJob(ctx context.Context, j Job) error {
-	if j.CreatedAt.IsZero() {
-		j.CreatedAt = c.now().UTC()
-	}
+// putJob writes a job's record into the index, replacing an earlier one.
+func putJob(ctx context.Context, tx *sql.Tx, j Job, logIndex uint64) error {
+	j.LogIndex = logIndex
 	b, err := json.Marshal(j)
 	if err != nil {
 		return err
 	}
-	return wrap("record job", c.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			j.ID, j.Grant, j.Principal, j.Kind, string(j.State), string(b), j.CreatedAt)
-		return err
-	}))
+	_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		j.ID, j.Grant, j.Principal, j.Kind, string(j.State), string(b), j.CreatedAt, int64(logIndex))
+	return err
 }
 
-// Job returns a job record.
+// Job returns a job record from the index.
 func (c *Catalog) Job(ctx context.Context, id string) (Job, error) {
 	var body string
 	err := c.db.QueryRowContext(ctx, "SELECT body FROM jobs WHERE id = ?", id).Scan(&body)
@@ -94,50 +101,4 @@ func (c *Catalog) Job(ctx context.Context, id string) (Job, error) {
 	}
 	var j Job
 	return j, wrap("read job", json.Unmarshal([]byte(body), &j))
-}
-
-// StartJob counts one job against its grant's budget and records it as running, in one
-// transaction: a job that runs has always been paid for and recorded, and a refused spend
-// records nothing. It refuses when the grant is not active or no job is left.
-func (c *Catalog) StartJob(ctx context.Context, j Job) error {
-	j.State = JobRunning
-	if j.CreatedAt.IsZero() {
-		j.CreatedAt = c.now().UTC()
-	}
-	body, err := json.Marshal(j)
-	if err != nil {
-		return err
-	}
-	return wrap("start job", c.write(ctx, func(tx *sql.Tx) error {
-		var gb, state string
-		err := tx.QueryRowContext(ctx, "SELECT body, state FROM grants WHERE id = ?", j.Grant).Scan(&gb, &state)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fault.E(fault.NotFound, "no grant %q", clip(j.Grant))
-		}
-		if err != nil {
-			return err
-		}
-		var g Grant
-		if err := json.Unmarshal([]byte(gb), &g); err != nil {
-			return err
-		}
-		g.State = GrantState(state)
-		now := c.now()
-		g = g.Effective(now)
-		if g.State != GrantActive {
-			return fault.E(fault.PolicyDenied, "grant %s is %s", g.ID, g.State)
-		}
-		if g.JobsUsed >= g.JobBudget {
-			return fault.E(fault.BudgetExhausted, "grant %s has used all %d of its jobs", g.ID, g.JobBudget)
-		}
-		g.JobsUsed++
-		g.UpdatedAt = now.UTC()
-		nb, _ := json.Marshal(g)
-		if _, err := tx.ExecContext(ctx, "UPDATE grants SET body = ?, updated_at = ? WHERE id = ?", string(nb), g.UpdatedAt, g.ID); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, "INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?)",
-			j.ID, j.Grant, j.Principal, j.Kind, string(j.State), string(body), j.CreatedAt)
-		return err
-	}))
 }

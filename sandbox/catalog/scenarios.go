@@ -7,10 +7,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"sort"
 	"time"
 
+	"github.com/inviso/inviso/sandbox/audit"
 	"github.com/inviso/inviso/sandbox/fault"
 	"github.com/inviso/inviso/sandbox/rules"
 )
@@ -98,9 +100,11 @@ func (c *Catalog) SetRules(ctx context.Context, rs RuleSet) (RuleSet, error) {
 		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) + 1 FROM rule_sets WHERE dataset = ?", rs.Dataset).Scan(&rs.Version); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, "INSERT INTO rule_sets VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)",
-			rs.Dataset, rs.Version, string(body), rs.MinK, rs.SetBy, rs.SetAt)
-		return err
+		if _, err := tx.ExecContext(ctx, "INSERT INTO rule_sets VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)",
+			rs.Dataset, rs.Version, string(body), rs.MinK, rs.SetBy, rs.SetAt); err != nil {
+			return err
+		}
+		return c.record(ctx, tx, audit.KindRulesSet, fmt.Sprintf("%s@%d", rs.Dataset, rs.Version), "", rs)
 	})
 	return rs, wrap("set rules", err)
 }
@@ -120,8 +124,11 @@ func (c *Catalog) CosignRules(ctx context.Context, dataset string, version int, 
 		if signer.Valid {
 			return fault.E(fault.Conflict, "rules version %d of %q are already co-signed by %s", version, dataset, signer.String)
 		}
-		_, err = tx.ExecContext(ctx, "UPDATE rule_sets SET cosigned_by = ?, cosigned_at = ? WHERE dataset = ? AND version = ?", by, at, dataset, version)
-		return err
+		if _, err = tx.ExecContext(ctx, "UPDATE rule_sets SET cosigned_by = ?, cosigned_at = ? WHERE dataset = ? AND version = ?", by, at, dataset, version); err != nil {
+			return err
+		}
+		return c.record(ctx, tx, audit.KindRulesCosigned, fmt.Sprintf("%s@%d", dataset, version), "",
+			map[string]any{"dataset": dataset, "version": version, "cosigned_by": by})
 	})
 	if err != nil {
 		return RuleSet{}, wrap("cosign rules", err)
@@ -228,9 +235,11 @@ func (c *Catalog) AddConsents(ctx context.Context, cs ConsentSet) (ConsentSet, e
 		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) + 1 FROM consent_sets WHERE dataset = ?", cs.Dataset).Scan(&cs.Version); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, "INSERT INTO consent_sets VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-			cs.Dataset, cs.Version, cs.File, cs.Rows, cs.Subjects, cs.Digest, cs.SetBy, cs.SetAt)
-		return err
+		if _, err := tx.ExecContext(ctx, "INSERT INTO consent_sets VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			cs.Dataset, cs.Version, cs.File, cs.Rows, cs.Subjects, cs.Digest, cs.SetBy, cs.SetAt); err != nil {
+			return err
+		}
+		return c.record(ctx, tx, audit.KindConsentsLoaded, fmt.Sprintf("%s@%d", cs.Dataset, cs.Version), "", cs) // counts and digest only
 	})
 	return cs, wrap("add consents", err)
 }
@@ -411,8 +420,10 @@ func (c *Catalog) CreateScenario(ctx context.Context, s Scenario) (Scenario, err
 		return Scenario{}, err
 	}
 	err = c.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, "INSERT INTO scenarios VALUES (?, ?, ?, ?, ?, ?)", s.ID, string(body), s.Developer, s.Agency, string(s.State), s.CreatedAt)
-		return err
+		if _, err := tx.ExecContext(ctx, "INSERT INTO scenarios VALUES (?, ?, ?, ?, ?, ?)", s.ID, string(body), s.Developer, s.Agency, string(s.State), s.CreatedAt); err != nil {
+			return err
+		}
+		return c.record(ctx, tx, audit.KindScenarioRequested, s.ID, "", s)
 	})
 	return s, wrap("create scenario", err)
 }
@@ -505,7 +516,7 @@ func (c *Catalog) ConsentScenario(ctx context.Context, id string, datasets []str
 				return err
 			}
 		}
-		return nil
+		return c.record(ctx, tx, audit.KindScenarioConsented, id, "", map[string]any{"scenario": id, "datasets": datasets, "agency": agency})
 	})
 	if err != nil {
 		return Scenario{}, wrap("consent", err)
@@ -527,8 +538,10 @@ func (c *Catalog) RejectScenario(ctx context.Context, id string) (Scenario, erro
 		if ScenarioState(state) != ScenarioRequested {
 			return fault.E(fault.Conflict, "scenario %s is %s; only a requested scenario can be rejected", id, state)
 		}
-		_, err = tx.ExecContext(ctx, "UPDATE scenarios SET state = ? WHERE id = ?", string(ScenarioRejected), id)
-		return err
+		if _, err = tx.ExecContext(ctx, "UPDATE scenarios SET state = ? WHERE id = ?", string(ScenarioRejected), id); err != nil {
+			return err
+		}
+		return c.record(ctx, tx, audit.KindScenarioRejected, id, "", map[string]any{"scenario": id})
 	})
 	if err != nil {
 		return Scenario{}, wrap("reject scenario", err)

@@ -1,0 +1,232 @@
+package catalog
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"time"
+
+	"github.com/inviso/inviso/sandbox/fault"
+)
+
+// eventSchema is the index of the job log: one row per log entry, by index, with what the
+// queries of auditors and reports need. The log is the truth; this is rebuilt from it.
+const eventSchema = `
+CREATE TABLE IF NOT EXISTS events (
+	idx      BIGINT PRIMARY KEY,
+	logged_at TIMESTAMPTZ NOT NULL,
+	actor    VARCHAR NOT NULL,
+	kind     VARCHAR NOT NULL,
+	subject  VARCHAR NOT NULL,
+	grant_id VARCHAR NOT NULL
+);
+`
+
+// Change is a state change the catalog is about to commit.
+type Change struct {
+	Actor   string
+	Kind    string // one of the audit package's kinds
+	Subject string
+	Grant   string
+	Body    any
+	At      time.Time
+}
+
+// Recorder writes a change to the job log and returns its index. The catalog calls it inside
+// the change's transaction and commits only if it succeeds: a change that is not in the log
+// did not happen.
+type Recorder func(ctx context.Context, ch Change) (uint64, error)
+
+// WithRecorder makes every state change go through rec.
+func WithRecorder(rec Recorder) Option { return func(c *Catalog) { c.recorder = rec } }
+
+type actorKey struct{}
+
+// WithActor names who is acting for the changes made with ctx.
+func WithActor(ctx context.Context, actor string) context.Context {
+	return context.WithValue(ctx, actorKey{}, actor)
+}
+
+// ActorOf is who acts with ctx ("system" when no one was named).
+func ActorOf(ctx context.Context) string {
+	if a, ok := ctx.Value(actorKey{}).(string); ok && a != "" {
+		return a
+	}
+	return "system"
+}
+
+// record logs a change from inside its transaction and indexes the log entry in the same
+// transaction. Without a recorder (tools, tests of the catalog alone) it does nothing.
+func (c *Catalog) record(ctx context.Context, tx *sql.Tx, kind, subject, grant string, body any) error {
+	if c.recorder == nil {
+		return nil
+	}
+	ch := Change{Actor: ActorOf(ctx), Kind: kind, Subject: subject, Grant: grant, Body: body, At: c.now().UTC()}
+	idx, err := c.recorder(ctx, ch)
+	if err != nil {
+		return fault.Wrap(err, fault.AuditUnavailable, "the change could not be written to the job log; nothing was changed")
+	}
+	return insertEvent(ctx, tx, Event{Index: idx, At: ch.At, Actor: ch.Actor, Kind: kind, Subject: subject, Grant: grant})
+}
+
+// Event is one indexed log entry.
+type Event struct {
+	Index   uint64    `json:"index"`
+	At      time.Time `json:"at"`
+	Actor   string    `json:"actor"`
+	Kind    string    `json:"kind"`
+	Subject string    `json:"subject"`
+	Grant   string    `json:"grant,omitempty"`
+}
+
+func insertEvent(ctx context.Context, tx *sql.Tx, e Event) error {
+	_, err := tx.ExecContext(ctx, "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+		int64(e.Index), e.At, e.Actor, e.Kind, e.Subject, e.Grant)
+	return err
+}
+
+// Indexed is a log entry for the index: its event and, for jobs, the job record.
+type Indexed struct {
+	Event Event
+	Job   *Job
+}
+
+// Index writes a batch of log entries into the index in one transaction. Entries already
+// indexed are left as they are, so indexing is idempotent.
+func (c *Catalog) Index(ctx context.Context, batch []Indexed) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	return wrap("index log entries", c.write(ctx, func(tx *sql.Tx) error {
+		for _, in := range batch {
+			if err := insertEvent(ctx, tx, in.Event); err != nil {
+				return err
+			}
+			if in.Job != nil {
+				if err := putJob(ctx, tx, *in.Job, in.Event.Index); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}))
+}
+
+// IndexGap returns the first log index not in the index (0 for an empty index). Entries after
+// it may be indexed already; Index skips those.
+func (c *Catalog) IndexGap(ctx context.Context) (uint64, error) {
+	var n, max sql.NullInt64
+	if err := c.db.QueryRowContext(ctx, "SELECT count(*), max(idx) FROM events").Scan(&n, &max); err != nil {
+		return 0, wrap("read index", err)
+	}
+	if !max.Valid {
+		return 0, nil
+	}
+	if n.Int64 == max.Int64+1 {
+		return uint64(n.Int64), nil // dense: nothing missing
+	}
+	var gap int64
+	err := c.db.QueryRowContext(ctx, `SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM events WHERE idx = 0) THEN 0
+		ELSE (SELECT min(e.idx) + 1 FROM events e WHERE NOT EXISTS (SELECT 1 FROM events f WHERE f.idx = e.idx + 1)) END`).Scan(&gap)
+	return uint64(gap), wrap("read index", err)
+}
+
+// JobsUsed counts, per grant, the jobs that spent budget (released or failed after running),
+// as the index records them.
+func (c *Catalog) JobsUsed(ctx context.Context) (map[string]int, error) {
+	rows, err := c.db.QueryContext(ctx, "SELECT grant_id, count(*) FROM jobs WHERE state IN (?, ?) GROUP BY grant_id", string(JobReleased), string(JobFailed))
+	if err != nil {
+		return nil, wrap("count jobs", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var g string
+		var n int
+		if err := rows.Scan(&g, &n); err != nil {
+			return nil, wrap("count jobs", err)
+		}
+		out[g] = n
+	}
+	return out, wrap("count jobs", rows.Err())
+}
+
+// EventFilter selects events; zero fields select everything.
+type EventFilter struct {
+	Grant, Actor, Kind string
+	From, To           time.Time // at ≥ From, at < To
+	Limit              int
+}
+
+// Events lists indexed events in log order.
+func (c *Catalog) Events(ctx context.Context, f EventFilter) ([]Event, error) {
+	q := "SELECT idx, logged_at, actor, kind, subject, grant_id FROM events WHERE 1=1"
+	var args []any
+	if f.Grant != "" {
+		q += " AND grant_id = ?"
+		args = append(args, f.Grant)
+	}
+	if f.Actor != "" {
+		q += " AND actor = ?"
+		args = append(args, f.Actor)
+	}
+	if f.Kind != "" {
+		q += " AND kind = ?"
+		args = append(args, f.Kind)
+	}
+	if !f.From.IsZero() {
+		q += " AND logged_at >= ?"
+		args = append(args, f.From)
+	}
+	if !f.To.IsZero() {
+		q += " AND logged_at < ?"
+		args = append(args, f.To)
+	}
+	q += " ORDER BY idx"
+	if f.Limit > 0 {
+		q += " LIMIT ?"
+		args = append(args, f.Limit)
+	}
+	rows, err := c.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, wrap("list events", err)
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		var idx int64
+		if err := rows.Scan(&idx, &e.At, &e.Actor, &e.Kind, &e.Subject, &e.Grant); err != nil {
+			return nil, wrap("list events", err)
+		}
+		e.Index = uint64(idx)
+		out = append(out, e)
+	}
+	return out, wrap("list events", rows.Err())
+}
+
+// Jobs lists job records, optionally of one grant, in log order.
+func (c *Catalog) Jobs(ctx context.Context, grant string) ([]Job, error) {
+	q, args := "SELECT body FROM jobs", []any{}
+	if grant != "" {
+		q, args = q+" WHERE grant_id = ?", append(args, grant)
+	}
+	rows, err := c.db.QueryContext(ctx, q+" ORDER BY log_index", args...)
+	if err != nil {
+		return nil, wrap("list jobs", err)
+	}
+	defer rows.Close()
+	var out []Job
+	for rows.Next() {
+		var body string
+		if err := rows.Scan(&body); err != nil {
+			return nil, wrap("list jobs", err)
+		}
+		var j Job
+		if err := json.Unmarshal([]byte(body), &j); err != nil {
+			return nil, wrap("list jobs", err)
+		}
+		out = append(out, j)
+	}
+	return out, wrap("list jobs", rows.Err())
+}

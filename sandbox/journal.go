@@ -1,0 +1,251 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"sync"
+
+	"github.com/inviso/inviso/sandbox/audit"
+	"github.com/inviso/inviso/sandbox/catalog"
+	"github.com/inviso/inviso/sandbox/fault"
+)
+
+// DefaultLogOrigin names the job log in its checkpoints when Options.LogOrigin is empty.
+const DefaultLogOrigin = "inviso.sandbox/job-log"
+
+// AppendFunc appends one entry to the job log and returns its index once it is durable.
+type AppendFunc func(ctx context.Context, e audit.Entry) (uint64, error)
+
+// openJournal opens the job log and its signing key.
+func (sb *Sandbox) openJournal(ctx context.Context) error {
+	origin := sb.opt.LogOrigin
+	if origin == "" {
+		origin = DefaultLogOrigin
+	}
+	keys, err := audit.LoadOrCreateKeys(filepath.Join(sb.opt.DataDir, "keys", "log.key"), origin)
+	if err != nil {
+		return err
+	}
+	if sb.journal, err = audit.Open(ctx, audit.Options{Dir: filepath.Join(sb.opt.DataDir, "log"), Keys: keys, Logger: sb.log}); err != nil {
+		return err
+	}
+	sb.append = sb.journal.Append
+	if sb.opt.WrapAppend != nil {
+		sb.append = sb.opt.WrapAppend(sb.append)
+	}
+	return nil
+}
+
+// recordChange is the catalog's recorder: every state change becomes a log entry before it
+// commits.
+func (sb *Sandbox) recordChange(ctx context.Context, ch catalog.Change) (uint64, error) {
+	e, err := audit.New(ch.Actor, ch.Kind, ch.Subject, ch.Body)
+	if err != nil {
+		return 0, err
+	}
+	e.Grant, e.Time = ch.Grant, ch.At
+	return sb.append(ctx, e)
+}
+
+// recordJob writes a job's outcome to the log. Nothing about the job (result, refusal, check)
+// may reach the caller before this returns without error. The index is updated after, in the
+// background.
+func (sb *Sandbox) recordJob(ctx context.Context, j catalog.Job) error {
+	j.CreatedAt = j.CreatedAt.UTC()
+	body := j
+	body.PolicyInput = nil // the log keeps its digest; the index keeps the document
+	e, err := audit.New(j.Principal, audit.KindJob, j.ID, body)
+	if err != nil {
+		return fault.Wrap(err, fault.Internal, "encode job record")
+	}
+	e.Grant, e.Time = j.Grant, j.CreatedAt
+	if _, err := e.Encode(); err != nil {
+		// Over the entry size limit (a very long query): log the texts by digest only. The
+		// index keeps the texts, and replay checks them against these digests.
+		body.SQL, body.Rewritten = "", ""
+		body.Truncated = true
+		if e, err = audit.New(j.Principal, audit.KindJob, j.ID, body); err != nil {
+			return fault.Wrap(err, fault.Internal, "encode job record")
+		}
+		e.Grant, e.Time = j.Grant, j.CreatedAt
+	}
+	idx, err := sb.append(context.WithoutCancel(ctx), e)
+	if err != nil {
+		sb.log.Error("job log write failed; nothing is released", "job", j.ID, "error", fault.Redact(err))
+		return fault.Wrap(err, fault.AuditUnavailable, "the job could not be written to the job log; nothing was released")
+	}
+	sb.indexer.add(catalog.Indexed{Event: catalog.Event{Index: idx, At: j.CreatedAt, Actor: j.Principal, Kind: audit.KindJob, Subject: j.ID, Grant: j.Grant}, Job: &j})
+	return nil
+}
+
+// reindex brings the catalog's index up to the log: entries a crash left unindexed are read
+// back from the log, which is the truth.
+func (sb *Sandbox) reindex(ctx context.Context) error {
+	size, err := sb.journal.Size(ctx)
+	if err != nil {
+		return err
+	}
+	from, err := sb.catalog.IndexGap(ctx)
+	if err != nil {
+		return err
+	}
+	const chunk = 1024
+	n := 0
+	for ; from < size; from += chunk {
+		recs, err := sb.journal.Read(ctx, from, chunk, size)
+		if err != nil {
+			return err
+		}
+		batch := make([]catalog.Indexed, 0, len(recs))
+		for _, r := range recs {
+			in, err := indexedOf(r)
+			if err != nil {
+				return fmt.Errorf("reindex: log entry %d: %w", r.Index, err)
+			}
+			batch = append(batch, in)
+		}
+		if err := sb.catalog.Index(ctx, batch); err != nil {
+			return err
+		}
+		n += len(batch)
+	}
+	if n > 0 {
+		sb.log.Warn("indexed job log entries a crash had left unindexed", "entries", n)
+	}
+	return nil
+}
+
+// indexedOf turns a log record into its index rows.
+func indexedOf(r audit.Record) (catalog.Indexed, error) {
+	e, err := audit.Decode(r.Data)
+	if err != nil {
+		return catalog.Indexed{}, err
+	}
+	in := catalog.Indexed{Event: catalog.Event{Index: r.Index, At: e.Time, Actor: e.Actor, Kind: e.Kind, Subject: e.Subject, Grant: e.Grant}}
+	if e.Kind == audit.KindJob {
+		var j catalog.Job
+		if err := json.Unmarshal(e.Body, &j); err != nil {
+			return catalog.Indexed{}, err
+		}
+		in.Job = &j
+	}
+	return in, nil
+}
+
+// indexer writes job records into the catalog's index in batches, off the release path.
+type indexer struct {
+	cat     *catalog.Catalog
+	onError func(error)
+	ch      chan catalog.Indexed
+	syncs   chan chan struct{}
+	done    chan struct{}
+}
+
+func newIndexer(cat *catalog.Catalog, onError func(error)) *indexer {
+	ix := &indexer{cat: cat, onError: onError, ch: make(chan catalog.Indexed, 4096), syncs: make(chan chan struct{}), done: make(chan struct{})}
+	go ix.run()
+	return ix
+}
+
+func (ix *indexer) add(in catalog.Indexed) { ix.ch <- in }
+
+// sync returns once everything added before it is indexed.
+func (ix *indexer) sync() {
+	done := make(chan struct{})
+	select {
+	case ix.syncs <- done:
+		<-done
+	case <-ix.done:
+	}
+}
+
+// close indexes what is queued and stops.
+func (ix *indexer) close() {
+	close(ix.ch)
+	<-ix.done
+}
+
+func (ix *indexer) run() {
+	defer close(ix.done)
+	var batch []catalog.Indexed
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		// A failure leaves the entries unindexed, not lost: the next start reindexes them.
+		if err := ix.cat.Index(context.Background(), batch); err != nil {
+			ix.onError(err)
+		}
+		batch = batch[:0]
+	}
+	for {
+		select {
+		case in, ok := <-ix.ch:
+			if !ok {
+				flush()
+				return
+			}
+			batch = append(batch, in)
+		drain:
+			for len(batch) < 1024 {
+				select {
+				case in, ok := <-ix.ch:
+					if !ok {
+						break drain
+					}
+					batch = append(batch, in)
+				default:
+					break drain
+				}
+			}
+			flush()
+		case done := <-ix.syncs:
+		queued:
+			for {
+				select {
+				case in, ok := <-ix.ch:
+					if !ok {
+						break queued
+					}
+					batch = append(batch, in)
+				default:
+					break queued
+				}
+			}
+			flush()
+			close(done)
+		}
+	}
+}
+
+// ledger holds each grant's jobs used: those the log records as run, plus those running now.
+// A job reserves its spend before it runs; the spend becomes durable with the job's log entry
+// and is given back if that entry cannot be written (then nothing was released).
+type ledger struct {
+	mu   sync.Mutex
+	used map[string]int
+}
+
+func (l *ledger) reserve(g catalog.Grant) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.used[g.ID] >= g.JobBudget {
+		return fault.E(fault.BudgetExhausted, "grant %s has used all %d of its jobs", g.ID, g.JobBudget)
+	}
+	l.used[g.ID]++
+	return nil
+}
+
+func (l *ledger) giveBack(grant string) {
+	l.mu.Lock()
+	l.used[grant]--
+	l.mu.Unlock()
+}
+
+func (l *ledger) of(grant string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.used[grant]
+}
