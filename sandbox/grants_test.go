@@ -60,11 +60,15 @@ const benefitsRules = `{"columns": {
   "paid_on":   {"class": "quasi_identifier", "treatment": "generalize", "usage": "dimension", "params": {"to": "month"}}
 }}`
 
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T, opts ...func(*Options)) *world {
 	t.Helper()
 	ctx := context.Background()
 	clk := &clock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
-	sb, err := Open(ctx, Options{DataDir: t.TempDir(), DuckDB: duck.Config{Threads: 2, MemoryLimit: "1GB"}, Clock: clk.Now})
+	opt := Options{DataDir: t.TempDir(), DuckDB: duck.Config{Threads: 2, MemoryLimit: "1GB"}, Clock: clk.Now}
+	for _, o := range opts {
+		o(&opt)
+	}
+	sb, err := Open(ctx, opt)
 	if err != nil {
 		t.Fatal(err)
 	}

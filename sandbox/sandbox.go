@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -72,6 +73,8 @@ type Sandbox struct {
 	ledger  ledger
 
 	engineVersion string
+	closeOnce     sync.Once
+	closeErr      error
 
 	// AdminTokenPath is the file holding the bootstrap admin token.
 	AdminTokenPath string
@@ -206,8 +209,13 @@ func (sb *Sandbox) sweepPending(ctx context.Context) error {
 	return nil
 }
 
-// Close releases the data directory.
+// Close releases the data directory. Closing twice is harmless.
 func (sb *Sandbox) Close() error {
+	sb.closeOnce.Do(func() { sb.closeErr = sb.close() })
+	return sb.closeErr
+}
+
+func (sb *Sandbox) close() error {
 	var errs []error
 	if sb.engine != nil {
 		errs = append(errs, sb.engine.Close())

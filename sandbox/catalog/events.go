@@ -230,3 +230,19 @@ func (c *Catalog) Jobs(ctx context.Context, grant string) ([]Job, error) {
 	}
 	return out, wrap("list jobs", rows.Err())
 }
+
+// DropIndexed removes jobs and their events from the index, as a crash before their index
+// write would leave it (recovery tests).
+func (c *Catalog) DropIndexed(ctx context.Context, jobs []string) error {
+	return wrap("drop index entries", c.write(ctx, func(tx *sql.Tx) error {
+		for _, id := range jobs {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM events WHERE kind = 'job' AND subject = ?", id); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, "DELETE FROM jobs WHERE id = ?", id); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}

@@ -1,0 +1,240 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+
+	"github.com/inviso/inviso/sandbox/audit"
+	"github.com/inviso/inviso/sandbox/catalog"
+	"github.com/inviso/inviso/sandbox/duck"
+	"github.com/inviso/inviso/sandbox/fault"
+)
+
+// faultyLog fails every append while broken is set: a disk that filled up or went read-only.
+// It wraps the real log; it fakes nothing but the failure.
+type faultyLog struct{ broken atomic.Bool }
+
+func (f *faultyLog) wrap(next AppendFunc) AppendFunc {
+	return func(ctx context.Context, e audit.Entry) (uint64, error) {
+		if f.broken.Load() {
+			return 0, errors.New("write tile/entries/000.p/7: no space left on device")
+		}
+		return next(ctx, e)
+	}
+}
+
+const logQuery = "SELECT district, count(*) AS n, avg(income) AS avg_income FROM citizens GROUP BY district"
+
+// TestAuditUnavailableReleasesNothing: when the log cannot be written, a query that ran is not
+// released, no budget is spent, and state changes do not happen.
+func TestAuditUnavailableReleasesNothing(t *testing.T) {
+	ctx := context.Background()
+	fl := &faultyLog{}
+	w := newWorld(t, func(o *Options) { o.WrapAppend = fl.wrap })
+	g := w.grant(t, w.dev, "fail_closed", false)
+	before, err := w.sb.Grant(ctx, *w.dev, g.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	fl.broken.Store(true)
+	for _, check := range []bool{false, true} {
+		res, err := w.sb.Query(ctx, *w.dev, g.ID, logQuery, check)
+		if res != nil || fault.CodeOf(err) != fault.AuditUnavailable {
+			t.Fatalf("check=%v: result %v, error %v: want audit_unavailable and nothing", check, res, err)
+		}
+	}
+	// A refusal is not told either: the refusal's reasons are output too.
+	if _, err := w.sb.Query(ctx, *w.dev, g.ID, "SELECT person_id FROM citizens", false); fault.CodeOf(err) != fault.AuditUnavailable {
+		t.Fatalf("refusal without a log: %v", err)
+	}
+	if _, err := w.sb.ChangeGrant(ctx, *w.impl, g.ID, catalog.GrantSuspended, "maintenance"); fault.CodeOf(err) != fault.AuditUnavailable {
+		t.Fatalf("suspend without a log: %v", err)
+	}
+	if _, err := w.sb.CreateAgency(ctx, *w.admin, catalog.Agency{ID: "newco", Name: "newco", Kind: catalog.KindDevelopment}); fault.CodeOf(err) != fault.AuditUnavailable {
+		t.Fatalf("agency without a log: %v", err)
+	}
+	after, err := w.sb.Grant(ctx, *w.dev, g.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.State != catalog.GrantActive || after.JobsUsed != before.JobsUsed {
+		t.Fatalf("grant changed while the log was down: %s, %d jobs used (was %d)", after.State, after.JobsUsed, before.JobsUsed)
+	}
+	if _, err := w.sb.catalog.Agency(ctx, "newco"); fault.CodeOf(err) != fault.NotFound {
+		t.Fatalf("an unlogged agency was committed: %v", err)
+	}
+
+	fl.broken.Store(false)
+	res, err := w.sb.Query(ctx, *w.dev, g.ID, logQuery, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Release()
+	if g2, _ := w.sb.Grant(ctx, *w.dev, g.ID); g2.JobsUsed != before.JobsUsed+1 {
+		t.Fatalf("jobs used %d after one released job, want %d", g2.JobsUsed, before.JobsUsed+1)
+	}
+}
+
+// TestJobLogRecordsEveryJob runs allowed, refused and checked jobs and reads them back from the
+// verified log: each with its decision, and no raw value of a non-public column anywhere.
+func TestJobLogRecordsEveryJob(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	g := w.grant(t, w.dev, "logged", false)
+	released, err := w.sb.Query(ctx, *w.dev, g.ID, logQuery, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	released.Release()
+	_, refusal := w.sb.Query(ctx, *w.dev, g.ID, "SELECT person_id, income FROM citizens", false)
+	if fault.CodeOf(refusal) != fault.PolicyDenied {
+		t.Fatalf("row extraction: %v", refusal)
+	}
+	checked, err := w.sb.Query(ctx, *w.dev, g.ID, logQuery, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	size, err := w.sb.journal.Size(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := w.sb.journal.WaitCheckpoint(ctx, size); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := audit.Verify(ctx, w.sb.journal.Reader(), w.sb.journal.Keys().Verifier, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{audit.KindAgencyCreated, audit.KindPrincipalCreated, audit.KindDatasetRegistered, audit.KindVersionImported, audit.KindRulesSet, audit.KindScenarioRequested, audit.KindScenarioConsented, audit.KindScenarioApproved} {
+		if rep.Kinds[k] == 0 {
+			t.Errorf("no %s entry in the log", k)
+		}
+	}
+	recs, err := w.sb.journal.Read(ctx, 0, rep.Size, rep.Size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := map[string]catalog.JobState{}
+	var all bytes.Buffer
+	for _, r := range recs {
+		all.Write(r.Data)
+		e, err := audit.Decode(r.Data)
+		if err != nil || e.Kind != audit.KindJob {
+			continue
+		}
+		j, err := indexedOf(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		states[e.Subject] = j.Job.State
+		if j.Job.PolicyDigest == "" && j.Job.State != catalog.JobRefused {
+			t.Errorf("job %s logged without its policy input digest", e.Subject)
+		}
+		if len(j.Job.PolicyInput) != 0 {
+			t.Errorf("job %s logged its whole policy input", e.Subject)
+		}
+	}
+	if states[released.Job] != catalog.JobReleased || states[checked.Job] != catalog.JobChecked || len(states) != 3 {
+		t.Fatalf("job states in the log: %v", states)
+	}
+	// The index agrees, and the released job carries its result digest.
+	w.sb.indexer.sync()
+	j, err := w.sb.catalog.Job(ctx, released.Job)
+	if err != nil || j.ResultDigest == "" || j.LogIndex == 0 || len(j.PolicyInput) == 0 {
+		t.Fatalf("indexed job %+v, %v", j, err)
+	}
+	for _, raw := range rawValues(t, w, "citizens", "name", "id_number", "phone", "income") {
+		if bytes.Contains(all.Bytes(), []byte(raw)) {
+			t.Fatalf("the job log holds a raw value %q", raw)
+		}
+	}
+}
+
+// rawValues reads distinctive raw values of the given columns from the source data.
+func rawValues(t *testing.T, w *world, table string, cols ...string) []string {
+	t.Helper()
+	ctx := context.Background()
+	v, ok, err := w.sb.catalog.Latest(ctx, table)
+	if err != nil || !ok {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "copy.duckdb")
+	b, _ := os.ReadFile(w.sb.store.Path(v))
+	os.WriteFile(path, b, 0o600)
+	db, err := duck.Open(ctx, path, duck.Config{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var out []string
+	for _, c := range cols {
+		rows, err := db.QueryContext(ctx, "SELECT DISTINCT CAST("+duck.Ident(c)+" AS VARCHAR) FROM data WHERE length(CAST("+duck.Ident(c)+" AS VARCHAR)) >= 6 LIMIT 200")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var s sql.NullString
+			rows.Scan(&s)
+			if s.Valid {
+				out = append(out, s.String)
+			}
+		}
+		rows.Close()
+	}
+	if len(out) < 100 {
+		t.Fatalf("only %d raw values to look for", len(out))
+	}
+	return out
+}
+
+// TestReindexAfterCrash: entries the index lost (a crash between log write and index write)
+// are indexed again from the log at the next start, and budgets are counted from them.
+func TestReindexAfterCrash(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	w := newWorld(t, func(o *Options) { o.DataDir = dir })
+	g := w.grant(t, w.dev, "reindex", false)
+	var jobs []string
+	for range 3 {
+		res, err := w.sb.Query(ctx, *w.dev, g.ID, logQuery, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		jobs = append(jobs, res.Job)
+		res.Release()
+	}
+	if err := w.sb.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Lose the index of the last two jobs, as a crash before the index write would.
+	cat, err := catalog.Open(ctx, filepath.Join(dir, "control.duckdb"), duck.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cat.DropIndexed(ctx, jobs[1:]); err != nil {
+		t.Fatal(err)
+	}
+	cat.Close()
+
+	sb, err := Open(ctx, Options{DataDir: dir, DuckDB: duck.Config{Threads: 2, MemoryLimit: "1GB"}, Clock: w.clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	for _, id := range jobs {
+		if j, err := sb.catalog.Job(ctx, id); err != nil || j.State != catalog.JobReleased {
+			t.Fatalf("job %s after restart: %+v %v", id, j, err)
+		}
+	}
+	if got, _ := sb.Grant(ctx, *w.dev, g.ID); got.JobsUsed != 3 {
+		t.Fatalf("jobs used %d after restart, want 3", got.JobsUsed)
+	}
+}
