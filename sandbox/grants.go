@@ -315,7 +315,7 @@ func (sb *Sandbox) ApproveScenario(ctx context.Context, actor catalog.Principal,
 	if err != nil {
 		return catalog.Grant{}, err
 	}
-	built, err := sb.build(ctx, g, file)
+	built, err := sb.build(ctx, g, sb.workspacePath(file), nil)
 	if err != nil {
 		if cerr := sb.catalog.CancelPending(context.WithoutCancel(ctx), g.ID); cerr != nil {
 			sb.log.Error("could not cancel a pending grant", "grant", g.ID, "error", fault.Redact(cerr))
@@ -350,9 +350,15 @@ func (sb *Sandbox) workspacePath(file string) string {
 	return filepath.Join(sb.opt.DataDir, "workspaces", file)
 }
 
-// build materialises a grant's workspace from the latest versions and rules: only the columns
-// the scenario asked for (and the privacy unit) enter it, desensitized on the way in.
-func (sb *Sandbox) build(ctx context.Context, g catalog.Grant, file string) (built, error) {
+// recipe pins what a workspace is built from: dataset, rules and consent registry versions.
+type recipe struct {
+	pins, rules, consents map[string]int
+}
+
+// build materialises a grant's workspace at path from the latest versions and rules, or from
+// those of a recipe (replay): only the columns the scenario asked for (and the privacy unit)
+// enter it, desensitized on the way in.
+func (sb *Sandbox) build(ctx context.Context, g catalog.Grant, path string, rc *recipe) (built, error) {
 	key, err := pseudonym.DeriveKey(sb.master, g.ID)
 	if err != nil {
 		return built{}, err
@@ -370,13 +376,25 @@ func (sb *Sandbox) build(ctx context.Context, g catalog.Grant, file string) (bui
 		if err != nil {
 			return built{}, err
 		}
-		v, ok, err := sb.catalog.Latest(ctx, name)
-		if err != nil || !ok {
-			return built{}, errOr(err, fault.E(fault.Conflict, "dataset %q has no version", name))
-		}
-		rs, ok, err := sb.catalog.Rules(ctx, name)
-		if err != nil || !ok {
-			return built{}, errOr(err, fault.E(fault.Conflict, "dataset %q has no rules", name))
+		var v catalog.Version
+		var rs catalog.RuleSet
+		if rc != nil {
+			if v, err = sb.catalog.Version(ctx, name, rc.pins[name]); err != nil {
+				return built{}, err
+			}
+			if rs, err = sb.catalog.RuleSetVersion(ctx, name, rc.rules[name]); err != nil {
+				return built{}, err
+			}
+		} else {
+			var ok bool
+			v, ok, err = sb.catalog.Latest(ctx, name)
+			if err != nil || !ok {
+				return built{}, errOr(err, fault.E(fault.Conflict, "dataset %q has no version", name))
+			}
+			rs, ok, err = sb.catalog.Rules(ctx, name)
+			if err != nil || !ok {
+				return built{}, errOr(err, fault.E(fault.Conflict, "dataset %q has no rules", name))
+			}
 		}
 		eff := rules.Resolve(rs.Rules, schemaOf(v), d.PrivacyUnit)
 		wanted := g.Datasets[name]
@@ -388,6 +406,9 @@ func (sb *Sandbox) build(ctx context.Context, g catalog.Grant, file string) (bui
 		src := workspace.Source{Table: name, Path: sb.store.Path(v), Columns: eff}
 		if slices.Contains(d.Flags, catalog.FlagNeedsSubjectConsent) {
 			cs, ok, err := sb.catalog.Consents(ctx, name)
+			if rc != nil {
+				cs, ok, err = sb.catalog.ConsentSetVersion(ctx, name, rc.consents[name])
+			}
 			if err != nil || !ok {
 				return built{}, errOr(err, fault.E(fault.PolicyDenied, "Art. 2: dataset %q needs a consent registry", name))
 			}
@@ -400,7 +421,7 @@ func (sb *Sandbox) build(ctx context.Context, g catalog.Grant, file string) (bui
 	if err := os.MkdirAll(filepath.Join(sb.opt.DataDir, "workspaces"), 0o700); err != nil {
 		return built{}, err
 	}
-	res, err := workspace.Build(ctx, sb.workspacePath(file), spec)
+	res, err := workspace.Build(ctx, path, spec)
 	if err != nil {
 		return built{}, fmt.Errorf("build workspace of %s: %w", g.ID, err)
 	}
@@ -527,7 +548,7 @@ func (sb *Sandbox) rebuildFollowers(ctx context.Context, dataset string) {
 		file, err := sb.catalog.GrantFile(ctx, g.ID)
 		if err == nil {
 			var b built
-			if b, err = sb.build(ctx, g, file); err == nil {
+			if b, err = sb.build(ctx, g, sb.workspacePath(file), nil); err == nil {
 				sb.engine.Forget(sb.workspacePath(file))
 				_, err = sb.catalog.UpdateGrant(ctx, g.ID, audit.KindGrantRebuilt, func(cur *catalog.Grant) error { applyBuild(cur, b); return nil })
 			}

@@ -7,12 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/inviso/inviso/sandbox/audit"
@@ -108,7 +109,8 @@ func (sb *Sandbox) Query(ctx context.Context, actor catalog.Principal, grantID, 
 	}
 	g.JobsUsed = sb.ledger.of(g.ID)
 	job := catalog.Job{ID: catalog.NewJobID(), Grant: g.ID, Principal: actor.ID, Kind: "sql", SQL: text, SQLDigest: audit.Digest([]byte(text)),
-		Workspace: g.Workspace.Digest, Versions: g.Workspace.Sources, Engine: sb.engineVersion, Timings: timings, CreatedAt: sb.opt.Clock()}
+		Workspace: g.Workspace.Digest, Versions: g.Workspace.Sources, Engine: sb.engineVersion, Timings: timings, CreatedAt: sb.opt.Clock(),
+		Recipe: &catalog.Recipe{Pins: g.Pins, Rules: g.RuleVersions, Consents: g.ConsentSets}}
 	refuse := func(err error) (*QueryResult, error) {
 		job.State = catalog.JobRefused
 		pub := fault.Public(err)
@@ -149,6 +151,12 @@ func (sb *Sandbox) Query(ctx context.Context, actor catalog.Principal, grantID, 
 		dec = Decision{Reasons: []fault.Reason{{Code: "policy_error", Message: "the policy could not be evaluated; the job is refused"}}}
 	}
 	mark("policy", t2)
+	job.Tables = analysis.Tables
+	for _, t := range g.Workspace.Tables {
+		if slices.ContainsFunc(analysis.Tables, func(n string) bool { return strings.EqualFold(n, t.Name) }) {
+			job.Scanned += t.Rows
+		}
+	}
 	job.Allow, job.PolicyInput, job.PolicyBundle = dec.Allow, dec.Input, dec.Bundle
 	if len(dec.Input) > 0 {
 		job.PolicyDigest = audit.Digest(dec.Input)
@@ -187,7 +195,7 @@ func (sb *Sandbox) Query(ctx context.Context, actor catalog.Principal, grantID, 
 	if err := sb.ledger.reserve(g); err != nil {
 		return refuse(err)
 	}
-	res, err := sb.execute(ctx, &job, g, file, analysis, rw)
+	res, err := sb.execute(ctx, &job, g, sb.workspacePath(file), analysis, rw)
 	if err != nil {
 		job.State = catalog.JobFailed
 		job.Error = fault.Public(err).Message
@@ -213,7 +221,7 @@ func (sb *Sandbox) Query(ctx context.Context, actor catalog.Principal, grantID, 
 
 // execute runs a checked, rewritten query on the grant's workspace and applies the release
 // rules; it fills in the job's execution facts.
-func (sb *Sandbox) execute(ctx context.Context, job *catalog.Job, g catalog.Grant, file string, analysis *sqlgate.Analysis, rw *sqlgate.Rewritten) (*QueryResult, error) {
+func (sb *Sandbox) execute(ctx context.Context, job *catalog.Job, g catalog.Grant, path string, analysis *sqlgate.Analysis, rw *sqlgate.Rewritten) (*QueryResult, error) {
 	t4 := time.Now()
 	var counts []int
 	for i, o := range analysis.Outputs {
@@ -229,7 +237,7 @@ func (sb *Sandbox) execute(ctx context.Context, job *catalog.Job, g catalog.Gran
 		k *= rw.RowsPerUnit // rows/RowsPerUnit ≥ K people for sure
 	}
 	rel := newReleaser(k)
-	err := sb.engine.Query(ctx, sb.workspacePath(file), g.Workspace.Digest, job.Rewritten, rel.setSchema, rel.add)
+	err := sb.engine.Query(ctx, path, g.Workspace.Digest, job.Rewritten, rel.setSchema, rel.add)
 	if err == nil && rw.RowsPerUnit > 1 && rel.suppressed > 0 {
 		// A group fell short of the bound: it may still hold K people. Run the exact query.
 		rel.release()
@@ -239,7 +247,7 @@ func (sb *Sandbox) execute(ctx context.Context, job *catalog.Job, g catalog.Gran
 		} else {
 			job.Rewritten = exact
 			rel = newReleaser(int64(g.K))
-			err = sb.engine.Query(ctx, sb.workspacePath(file), g.Workspace.Digest, exact, rel.setSchema, rel.add)
+			err = sb.engine.Query(ctx, path, g.Workspace.Digest, exact, rel.setSchema, rel.add)
 		}
 	}
 	job.Timings["execute"] = time.Since(t4).Microseconds()
@@ -372,20 +380,42 @@ func (r *releaser) release() {
 	r.out = nil
 }
 
-// resultDigest is the SHA-256 of the result as an Arrow IPC stream: what replay must reproduce.
+// resultDigest is the canonical digest of a released result, what replay must reproduce: the
+// SHA-256 of the schema and of the rows sorted by their encoding. Each value is encoded by its
+// exact text form (floats in the shortest form that round-trips, so bit for bit), so the digest
+// depends on the values released, not on batch boundaries or the order parallel execution
+// happened to produce.
 func resultDigest(r *QueryResult) (string, error) {
 	h := sha256.New()
+	io.WriteString(h, "inviso/result-digest/v1\n")
 	if r.Schema == nil {
 		return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
 	}
-	w := ipc.NewWriter(h, ipc.WithSchema(r.Schema))
-	for _, b := range r.Batches {
-		if err := w.Write(b); err != nil {
-			return "", err
+	fmt.Fprintf(h, "%d\n", r.Schema.NumFields())
+	for _, f := range r.Schema.Fields() {
+		fmt.Fprintf(h, "%q %s\n", f.Name, f.Type)
+	}
+	var rows []string
+	var b strings.Builder
+	for _, rec := range r.Batches {
+		for i := 0; i < int(rec.NumRows()); i++ {
+			b.Reset()
+			for _, col := range rec.Columns() {
+				if col.IsNull(i) {
+					b.WriteString("N;")
+					continue
+				}
+				v := col.ValueStr(i)
+				fmt.Fprintf(&b, "%d:%s;", len(v), v)
+			}
+			rows = append(rows, b.String())
 		}
 	}
-	if err := w.Close(); err != nil {
-		return "", err
+	slices.Sort(rows)
+	fmt.Fprintf(h, "%d\n", len(rows))
+	for _, row := range rows {
+		io.WriteString(h, row)
+		io.WriteString(h, "\n")
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
 }

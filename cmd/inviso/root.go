@@ -44,7 +44,8 @@ and --token (INVISO_TOKEN) or --token-file (INVISO_TOKEN_FILE).`,
 		SilenceErrors: true,
 	}
 	root.AddCommand(newServeCmd(), newDemoCmd(), newGenCmd(), newWhoamiCmd(), newAgencyCmd(),
-		newPrincipalCmd(), newDatasetCmd(), newRulesCmd(), newConsentsCmd(), newScenarioCmd(), newGrantCmd(), newQueryCmd())
+		newPrincipalCmd(), newDatasetCmd(), newRulesCmd(), newConsentsCmd(), newScenarioCmd(), newGrantCmd(), newQueryCmd(),
+		newAuditCmd(), newDiscloseCmd(), newReportCmd())
 	return root
 }
 

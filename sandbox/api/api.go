@@ -134,6 +134,15 @@ func (s *Server) table() []route {
 		{"POST", "/v1/grants/suspend-all", roles(implementer, admin), s.suspendAll},
 		{"GET", "/v1/grants/{id}/dummy", roles(developer), s.dummyData},
 		{"POST", "/v1/grants/{id}/query", roles(developer), s.query},
+		{"GET", "/v1/jobs/{id}", roles(developer, auditor), s.getJob},
+		{"GET", "/v1/audit/key", public, s.auditKey},
+		{"GET", "/v1/audit/checkpoint", public, s.auditCheckpoint},
+		{"GET", "/v1/audit/entries", roles(auditor), s.auditEntries},
+		{"GET", "/v1/audit/proof", roles(auditor), s.auditProof},
+		{"GET", "/v1/audit/log/{path...}", roles(auditor), s.auditLogFile},
+		{"POST", "/v1/audit/replay/{job}", roles(auditor), s.auditReplay},
+		{"GET", "/v1/disclosure", public, s.disclosure},
+		{"GET", "/v1/reports/{kind}", roles(auditor, admin, implementer), s.report},
 	}
 }
 

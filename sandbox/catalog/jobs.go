@@ -61,7 +61,10 @@ type Job struct {
 	Engine       string            `json:"engine,omitempty"`    // DuckDB version that ran it
 	Workspace    string            `json:"workspace,omitempty"` // workspace digest
 	Versions     map[string]string `json:"versions,omitempty"`  // dataset → digest of the version in the workspace
+	Recipe       *Recipe           `json:"recipe,omitempty"`    // what the workspace was built from, for replay
 	Groups       int64             `json:"groups"`              // groups the engine returned, before suppression
+	Tables       []string          `json:"tables,omitempty"`    // workspace tables the query reads
+	Scanned      int64             `json:"rows_scanned"`        // rows of those tables (what the query could read)
 	Rows         int64             `json:"rows"`
 	Suppressed   int64             `json:"suppressed_groups"`
 	ResultDigest string            `json:"result_digest,omitempty"`
@@ -69,6 +72,14 @@ type Job struct {
 	Error        string            `json:"error,omitempty"` // a coded, client-safe message
 	CreatedAt    time.Time         `json:"created_at"`
 	LogIndex     uint64            `json:"log_index,omitempty"` // where the job log holds it (index only)
+}
+
+// Recipe is what a workspace was built from: per dataset, the version, the rules version and
+// the consent registry version.
+type Recipe struct {
+	Pins     map[string]int `json:"pins"`
+	Rules    map[string]int `json:"rules"`
+	Consents map[string]int `json:"consents,omitempty"`
 }
 
 // Spent reports whether the job counts against its grant's budget: it ran.

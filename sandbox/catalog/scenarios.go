@@ -246,9 +246,19 @@ func (c *Catalog) AddConsents(ctx context.Context, cs ConsentSet) (ConsentSet, e
 
 // Consents returns the current consent registry of a dataset, or ok=false if it has none.
 func (c *Catalog) Consents(ctx context.Context, dataset string) (ConsentSet, bool, error) {
+	return c.consentSet(ctx, dataset, 0)
+}
+
+// ConsentSetVersion returns one version of a dataset's consent registry (replay).
+func (c *Catalog) ConsentSetVersion(ctx context.Context, dataset string, version int) (ConsentSet, bool, error) {
+	return c.consentSet(ctx, dataset, version)
+}
+
+// consentSet reads version v of a dataset's consent registry; 0 is the latest.
+func (c *Catalog) consentSet(ctx context.Context, dataset string, v int) (ConsentSet, bool, error) {
 	var cs ConsentSet
 	err := c.db.QueryRowContext(ctx, `SELECT dataset, version, file, rows, subjects, digest, set_by, set_at FROM consent_sets
-		WHERE dataset = ? ORDER BY version DESC LIMIT 1`, dataset).Scan(&cs.Dataset, &cs.Version, &cs.File, &cs.Rows, &cs.Subjects, &cs.Digest, &cs.SetBy, &cs.SetAt)
+		WHERE dataset = ? AND (? = 0 OR version = ?) ORDER BY version DESC LIMIT 1`, dataset, v, v).Scan(&cs.Dataset, &cs.Version, &cs.File, &cs.Rows, &cs.Subjects, &cs.Digest, &cs.SetBy, &cs.SetAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ConsentSet{}, false, nil
 	}

@@ -1,0 +1,5 @@
+package main
+
+import "github.com/spf13/cobra"
+
+func newAuditCmd() *cobra.Command { return &cobra.Command{Use: "audit", Hidden: true} }
