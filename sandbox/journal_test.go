@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -236,5 +237,62 @@ func TestReindexAfterCrash(t *testing.T) {
 	}
 	if got, _ := sb.Grant(ctx, *w.dev, g.ID); got.JobsUsed != 3 {
 		t.Fatalf("jobs used %d after restart, want 3", got.JobsUsed)
+	}
+}
+
+// TestReplayReproducesTheResult replays released jobs bit for bit, also after the grant was
+// revoked (its rows deleted, its recipe kept), and refuses when the index was altered.
+func TestReplayReproducesTheResult(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	auditor := &catalog.Principal{ID: "aud", Agency: PlatformAgency, Roles: []catalog.Role{catalog.RoleAuditor}}
+	g := w.grant(t, w.dev, "replayed", false)
+	var jobs []string
+	for _, q := range []string{
+		logQuery,
+		"SELECT birth_date, count(*) AS n, stddev_samp(income) AS sd FROM citizens GROUP BY birth_date ORDER BY birth_date",
+		"SELECT program, count(*) AS n, sum(amount) AS total FROM benefits GROUP BY program",
+	} {
+		res, err := w.sb.Query(ctx, *w.dev, g.ID, q, false)
+		if err != nil {
+			t.Fatalf("%s: %v %+v", q, err, fault.Public(err).Reasons)
+		}
+		jobs = append(jobs, res.Job)
+		res.Release()
+	}
+	for _, id := range jobs {
+		r, err := w.sb.Replay(ctx, *auditor, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.Match || r.ReplayedDigest != r.RecordedDigest || r.ReplayedWorkspace != r.RecordedWorkspace {
+			t.Fatalf("replay of %s: %+v", id, r)
+		}
+	}
+	if _, err := w.sb.ChangeGrant(ctx, *w.impl, g.ID, catalog.GrantRevoked, "done"); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := w.sb.Replay(ctx, *auditor, jobs[0]); err != nil || !r.Match {
+		t.Fatalf("replay after revocation: %+v %v", r, err)
+	}
+	// The developer may not replay; a refused job cannot be replayed.
+	if _, err := w.sb.Replay(ctx, *w.dev2, jobs[0]); fault.CodeOf(err) != fault.NotFound {
+		t.Fatalf("another developer replayed a job: %v", err)
+	}
+	// An index record that no longer matches the log is caught.
+	j, err := w.sb.catalog.Job(ctx, jobs[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.sb.catalog.DropIndexed(ctx, []string{j.ID}); err != nil {
+		t.Fatal(err)
+	}
+	forged := j
+	forged.ResultDigest = "sha256:" + strings.Repeat("0", 64)
+	if err := w.sb.catalog.Index(ctx, []catalog.Indexed{{Event: catalog.Event{Index: j.LogIndex, Kind: audit.KindJob, Subject: j.ID, Actor: j.Principal}, Job: &forged}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.sb.Replay(ctx, *auditor, j.ID); fault.CodeOf(err) != fault.Conflict {
+		t.Fatalf("replay of a forged index record: %v", err)
 	}
 }
