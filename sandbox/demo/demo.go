@@ -19,6 +19,7 @@ import (
 	"github.com/inviso/inviso/connectors/synth"
 	"github.com/inviso/inviso/sandbox"
 	"github.com/inviso/inviso/sandbox/api"
+	"github.com/inviso/inviso/sandbox/audit"
 	"github.com/inviso/inviso/sandbox/catalog"
 	"github.com/inviso/inviso/sandbox/client"
 	"github.com/inviso/inviso/sandbox/duck"
@@ -40,6 +41,8 @@ type Result struct {
 	Citizens, Benefits catalog.Version
 	Grant              catalog.Grant
 	Tokens             map[string]string // principal id → token
+	Job                string            // the released demo job
+	Replay             client.ReplayResult
 	Server             string
 }
 
@@ -240,10 +243,64 @@ func Run(ctx context.Context, out io.Writer, opt Options) (*Result, error) {
 	if err := grantWalk(ctx, p, as, res); err != nil {
 		return nil, err
 	}
+	if err := auditWalk(ctx, p, sb, as, res); err != nil {
+		return nil, err
+	}
 
 	p("")
 	p("Done. Raw rows stayed in %s; only names, counts and digests left it.", filepath.Join(opt.DataDir, "store"))
 	return res, nil
+}
+
+// auditWalk is the auditor's part: pin the log's key, verify the whole log, prove the demo job
+// is in it, and replay the job bit for bit.
+func auditWalk(ctx context.Context, p func(string, ...any), sb *sandbox.Sandbox, as func(string) *client.Client, res *Result) error {
+	p("")
+	p("12. The auditor checks the tamper-evident job log (Merkle tree, signed checkpoints):")
+	size, err := sb.Journal().Size(ctx)
+	if err != nil {
+		return err
+	}
+	if _, _, err := sb.Journal().WaitCheckpoint(ctx, size); err != nil {
+		return err
+	}
+	inspector := as("inspector")
+	vkey, err := inspector.LogKey(ctx)
+	if err != nil {
+		return err
+	}
+	v, err := audit.ParseVerifierKey(vkey)
+	if err != nil {
+		return err
+	}
+	p("   - pins the verifier key %s", strings.TrimSpace(vkey))
+	src, err := inspector.LogSource()
+	if err != nil {
+		return err
+	}
+	rep, err := audit.Verify(ctx, src, v, nil)
+	if err != nil {
+		return err
+	}
+	p("   - verifies all %d entries against the signed checkpoint: every state change and job above is there", rep.Size)
+	p("     (%d jobs, %d agencies, %d principals, %d imports, %d rule sets, %d grant approvals)", rep.Kinds[audit.KindJob],
+		rep.Kinds[audit.KindAgencyCreated], rep.Kinds[audit.KindPrincipalCreated], rep.Kinds[audit.KindVersionImported],
+		rep.Kinds[audit.KindRulesSet], rep.Kinds[audit.KindScenarioApproved])
+	j, err := inspector.Job(ctx, res.Job)
+	if err != nil {
+		return err
+	}
+	p("   - job %s: %s, policy input %s…, result %s…", j.ID, j.State, j.PolicyDigest[:19], j.ResultDigest[:19])
+	r, err := inspector.Replay(ctx, res.Job)
+	if err != nil {
+		return err
+	}
+	res.Replay = r
+	if !r.Match {
+		return fmt.Errorf("replay of %s did not match: %+v", res.Job, r)
+	}
+	p("   - replays it: workspace rebuilt from its recipe (%s…), query re-run, result %s… — match, bit for bit", r.ReplayedWorkspace[:19], r.ReplayedDigest[:19])
+	return nil
 }
 
 // The source agencies' desensitization rules (Art. 24).
@@ -371,6 +428,7 @@ func grantWalk(ctx context.Context, p func(string, ...any), as func(string) *cli
 		p("     %v", row)
 	}
 	p("   (job %s; any group under k would have been left out silently: not even their number is told)", qr.Job)
+	res.Job = qr.Job
 	for _, bad := range []string{
 		"SELECT person_id, income FROM citizens",
 		"SELECT district, max(income) FROM citizens WHERE income > 500000 GROUP BY district",
