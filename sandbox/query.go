@@ -100,7 +100,7 @@ func (sb *Sandbox) Query(ctx context.Context, actor catalog.Principal, grantID, 
 	}
 	timings := map[string]int64{}
 	mark := func(name string, since time.Time) { timings[name] = time.Since(since).Microseconds() }
-	g, err := sb.catalog.Grant(ctx, grantID)
+	g, file, err := sb.jobGrant(ctx, grantID)
 	if err != nil {
 		return nil, err
 	}
@@ -186,10 +186,6 @@ func (sb *Sandbox) Query(ctx context.Context, actor catalog.Principal, grantID, 
 	}
 	job.Rewritten = exec
 	mark("rewrite", t3)
-	file, err := sb.catalog.GrantFile(ctx, g.ID)
-	if err != nil {
-		return nil, err
-	}
 	// The spend is reserved before the job runs, so concurrent jobs never overspend; it is
 	// given back only if the job's record cannot be written (then nothing is released).
 	if err := sb.ledger.reserve(g); err != nil {

@@ -71,6 +71,7 @@ type Sandbox struct {
 	append  AppendFunc
 	indexer *indexer
 	ledger  ledger
+	grants  grantCache
 
 	engineVersion string
 	closeOnce     sync.Once

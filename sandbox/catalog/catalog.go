@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/inviso/inviso/sandbox/audit"
@@ -65,6 +66,7 @@ type Catalog struct {
 	mu  sync.Mutex // serialises writers: DuckDB reports concurrent writers as conflicts
 
 	recorder Recorder // logs every state change before it commits (nil: not logged)
+	grantGen atomic.Uint64
 }
 
 // Option configures a Catalog.

@@ -150,12 +150,14 @@ func (c *Catalog) ReserveGrant(ctx context.Context, scenarioID, approver string,
 		_, err = tx.ExecContext(ctx, "UPDATE scenarios SET state = ? WHERE id = ?", string(ScenarioApproved), scenarioID)
 		return err
 	})
+	c.grantGen.Add(1)
 	return g, file, wrap("approve", err)
 }
 
 // CancelPending removes a pending grant whose workspace could not be built, and returns its
 // scenario to review: an approval that failed leaves nothing behind.
 func (c *Catalog) CancelPending(ctx context.Context, id string) error {
+	defer c.grantGen.Add(1)
 	return wrap("cancel grant", c.write(ctx, func(tx *sql.Tx) error {
 		var scenario, state string
 		if err := tx.QueryRowContext(ctx, "SELECT scenario, state FROM grants WHERE id = ?", id).Scan(&scenario, &state); err != nil {
@@ -270,8 +272,13 @@ func (c *Catalog) UpdateGrant(ctx context.Context, id, kind string, fn func(g *G
 		out = g
 		return c.record(ctx, tx, kind, g.ID, g.ID, g)
 	})
+	c.grantGen.Add(1)
 	return out, wrap("update grant", err)
 }
+
+// GrantGeneration changes whenever any grant changes: a cache of grants is valid while it
+// stays the same.
+func (c *Catalog) GrantGeneration() uint64 { return c.grantGen.Load() }
 
 // Transition moves a grant between states, refusing illegal moves with a conflict.
 func Transition(g *Grant, to GrantState, reason string) error {
