@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/inviso/inviso/sandbox/audit"
 	"github.com/inviso/inviso/sandbox/catalog"
@@ -134,6 +135,9 @@ func indexedOf(r audit.Record) (catalog.Indexed, error) {
 	return in, nil
 }
 
+// indexLinger is how long the indexer waits for more records before writing a batch.
+const indexLinger = 50 * time.Millisecond
+
 // indexer writes job records into the catalog's index in batches, off the release path.
 type indexer struct {
 	cat     *catalog.Catalog
@@ -180,6 +184,20 @@ func (ix *indexer) run() {
 		}
 		batch = batch[:0]
 	}
+	// takeQueued moves what is already queued into the batch (a sync must see it indexed).
+	takeQueued := func() {
+		for {
+			select {
+			case in, ok := <-ix.ch:
+				if !ok {
+					return
+				}
+				batch = append(batch, in)
+			default:
+				return
+			}
+		}
+	}
 	for {
 		select {
 		case in, ok := <-ix.ch:
@@ -188,6 +206,9 @@ func (ix *indexer) run() {
 				return
 			}
 			batch = append(batch, in)
+			// Linger a moment so a burst of jobs shares one transaction: DuckDB commits
+			// cost far more than rows. Job() syncs when it misses a job still waiting here.
+			linger := time.After(indexLinger)
 		drain:
 			for len(batch) < 1024 {
 				select {
@@ -196,24 +217,18 @@ func (ix *indexer) run() {
 						break drain
 					}
 					batch = append(batch, in)
-				default:
+				case done := <-ix.syncs:
+					takeQueued()
+					flush()
+					close(done)
+					break drain
+				case <-linger:
 					break drain
 				}
 			}
 			flush()
 		case done := <-ix.syncs:
-		queued:
-			for {
-				select {
-				case in, ok := <-ix.ch:
-					if !ok {
-						break queued
-					}
-					batch = append(batch, in)
-				default:
-					break queued
-				}
-			}
+			takeQueued()
 			flush()
 			close(done)
 		}

@@ -88,18 +88,6 @@ func (j Job) Spent() bool { return j.State == JobReleased || j.State == JobFaile
 // NewJobID returns a fresh job id.
 func NewJobID() string { return newID("job_") }
 
-// putJob writes a job's record into the index, replacing an earlier one.
-func putJob(ctx context.Context, tx *sql.Tx, j Job, logIndex uint64) error {
-	j.LogIndex = logIndex
-	b, err := json.Marshal(j)
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		j.ID, j.Grant, j.Principal, j.Kind, string(j.State), string(b), j.CreatedAt, int64(logIndex))
-	return err
-}
-
 // Job returns a job record from the index.
 func (c *Catalog) Job(ctx context.Context, id string) (Job, error) {
 	var body string
