@@ -112,3 +112,65 @@ func Digest(b []byte) string {
 	s := sha256.Sum256(b)
 	return "sha256:" + hex.EncodeToString(s[:])
 }
+
+// Head is what verification reads of every entry: its format version, kind and actor.
+type Head struct {
+	V     int
+	Kind  string
+	Actor string
+}
+
+// DecodeHead reads an entry's leading fields (v, time, actor, kind: the order Encode writes)
+// without parsing its body: verification of a million entries checks each one's head, while
+// the hash chain already covers every byte.
+func DecodeHead(b []byte) (Head, error) {
+	var h Head
+	d := json.NewDecoder(bytes.NewReader(b))
+	if t, err := d.Token(); err != nil || t != json.Delim('{') {
+		return h, errors.New("not a log entry: not a JSON object")
+	}
+	for range 4 {
+		t, err := d.Token()
+		if err != nil {
+			return h, fmt.Errorf("not a log entry: %w", err)
+		}
+		key, _ := t.(string)
+		switch key {
+		case "v":
+			var v int
+			if err := d.Decode(&v); err != nil {
+				return h, fmt.Errorf("not a log entry: %w", err)
+			}
+			h.V = v
+		case "time":
+			var s string
+			if err := d.Decode(&s); err != nil {
+				return h, fmt.Errorf("not a log entry: %w", err)
+			}
+		case "actor":
+			if err := d.Decode(&h.Actor); err != nil {
+				return h, fmt.Errorf("not a log entry: %w", err)
+			}
+		case "kind":
+			if err := d.Decode(&h.Kind); err != nil {
+				return h, fmt.Errorf("not a log entry: %w", err)
+			}
+		default:
+			return h, fmt.Errorf("not a log entry: unexpected field %q", clipKey(key))
+		}
+	}
+	if h.V != Version {
+		return h, fmt.Errorf("entry format version %d, want %d", h.V, Version)
+	}
+	if h.Kind == "" || h.Actor == "" {
+		return h, errors.New("entry without kind or actor")
+	}
+	return h, nil
+}
+
+func clipKey(k string) string {
+	if len(k) > 20 {
+		return k[:20] + "…"
+	}
+	return k
+}

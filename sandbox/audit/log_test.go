@@ -368,3 +368,20 @@ func replay(t *testing.T, dir string, keys audit.Keys, n int, edit func(int, []b
 		t.Fatal(err)
 	}
 }
+
+func TestDecodeHeadAgreesWithDecode(t *testing.T) {
+	e := jobEntry(7)
+	b, err := e.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := audit.DecodeHead(b)
+	if err != nil || h.Kind != audit.KindJob || h.Actor != e.Actor || h.V != audit.Version {
+		t.Fatalf("%+v %v", h, err)
+	}
+	for _, bad := range []string{`[]`, `{"kind":"job"}`, `{"v":2,"time":"x","actor":"a","kind":"job"}`, `{"v":1,"time":"x","actor":"","kind":"job"}`, `{"v":1,"time":"x","actor":"a"`, `garbage`} {
+		if _, err := audit.DecodeHead([]byte(bad)); err == nil {
+			t.Errorf("DecodeHead(%s) accepted", bad)
+		}
+	}
+}

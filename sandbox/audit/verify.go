@@ -197,7 +197,7 @@ func checkBundle(ctx context.Context, src Source, b, size uint64) bundleResult {
 		if !bytes.Equal(h, tile.Nodes[i]) {
 			return bundleResult{err: problemAt(idx, "the entry does not match the tree: it was changed, replaced or moved")}
 		}
-		e, err := Decode(data)
+		e, err := DecodeHead(data)
 		if err != nil {
 			return bundleResult{err: problemAt(idx, "%v", err)}
 		}
