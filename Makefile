@@ -26,7 +26,9 @@ bench:
 	INVISO_BENCH_ROWS=$(BENCH_ROWS) $(GO) test $(GOTAGS) -p 1 -run '^$$' -timeout 90m -benchtime 3x \
 	  -bench 'ImportVsDuckDB|Materialize|QueryVsRaw' ./sandbox/store/ ./sandbox/workspace/ ./sandbox/ | tee docs/bench.txt
 	$(GO) test $(GOTAGS) -p 1 -run '^$$' -bench 'Gate|Decide' -benchtime 200x ./sandbox/ ./policy/ | tee -a docs/bench.txt
-	$(GO) test $(GOTAGS) -p 1 -run '^$$' -bench 'ConcurrentSmallQueries' -benchtime 400x ./sandbox/ | tee -a docs/bench.txt
+	$(GO) test $(GOTAGS) -p 1 -run '^$$' -bench 'ConcurrentSmallQueries' -benchtime 2000x ./sandbox/ | tee -a docs/bench.txt
+	$(GO) test -p 1 -run '^$$' -bench 'Append16' -benchtime 20000x ./sandbox/audit/ | tee -a docs/bench.txt
+	$(GO) test -p 1 -run '^$$' -bench 'Verify' -benchtime 3x ./sandbox/audit/ -args -verify.entries 1000000 | tee -a docs/bench.txt
 
 fuzz:
 	@for spec in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs grep -H '^func Fuzz' | sed -E 's#^\./([^:]*)/[^/:]*:func (Fuzz[A-Za-z0-9_]*).*#\1:\2#' | sort -u); do \
