@@ -32,3 +32,6 @@ func (p policyDecider) Decide(ctx context.Context, input any) (Decision, error) 
 	}
 	return out, err
 }
+
+// Bundle names the policy this decider runs: the digest of its modules and data, and its files.
+func (p policyDecider) Bundle() (string, []string) { return p.e.Digest(), p.e.Files() }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/inviso/inviso/sandbox/audit"
 	"github.com/inviso/inviso/sandbox/catalog"
@@ -294,5 +295,46 @@ func TestReplayReproducesTheResult(t *testing.T) {
 	}
 	if _, err := w.sb.Replay(ctx, *auditor, j.ID); fault.CodeOf(err) != fault.Conflict {
 		t.Fatalf("replay of a forged index record: %v", err)
+	}
+}
+
+// TestLifecycleEventsLogged: the policy bundle is logged once per change, and a grant's expiry
+// is logged once, by the system, when its validity has ended.
+func TestLifecycleEventsLogged(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	w := newWorld(t, func(o *Options) { o.DataDir = dir })
+	g := w.grant(t, w.dev, "expiring", false)
+	count := func(sb *Sandbox, kind string) int {
+		evs, err := sb.catalog.Events(ctx, catalog.EventFilter{Kind: kind})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(evs)
+	}
+	if n := count(w.sb, audit.KindPolicyLoaded); n != 1 {
+		t.Fatalf("%d policy.loaded events after first start, want 1", n)
+	}
+	w.clk.Add(g.ValidUntil.Sub(w.clk.Now()) + time.Second)
+	for range 2 {
+		if err := w.sb.recordExpiries(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	evs, _ := w.sb.catalog.Events(ctx, catalog.EventFilter{Kind: audit.KindGrantExpired})
+	if len(evs) != 1 || evs[0].Subject != g.ID || evs[0].Actor != "system" {
+		t.Fatalf("expiry events %+v", evs)
+	}
+	w.sb.Close()
+	sb, err := Open(ctx, Options{DataDir: dir, DuckDB: duck.Config{Threads: 1}, Clock: w.clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	if n := count(sb, audit.KindPolicyLoaded); n != 1 {
+		t.Fatalf("%d policy.loaded events after a restart with the same policy, want 1", n)
+	}
+	if n := count(sb, audit.KindGrantExpired); n != 1 {
+		t.Fatalf("%d expiry events after restart, want 1", n)
 	}
 }

@@ -74,6 +74,8 @@ type Sandbox struct {
 	grants  grantCache
 
 	engineVersion string
+	stop          chan struct{} // closed on Close: ends background work
+	bg            sync.WaitGroup
 	closeOnce     sync.Once
 	closeErr      error
 
@@ -164,6 +166,18 @@ func Open(ctx context.Context, opt Options) (_ *Sandbox, err error) {
 			return nil, err
 		}
 	}
+	if err := sb.policyLoaded(ctx); err != nil {
+		return nil, err
+	}
+	if err := sb.recordExpiries(ctx); err != nil {
+		return nil, err
+	}
+	sb.stop = make(chan struct{})
+	sb.bg.Add(1)
+	go func() {
+		defer sb.bg.Done()
+		sb.watchExpiries(sb.stop, 30*time.Second)
+	}()
 	return sb, nil
 }
 
@@ -218,6 +232,10 @@ func (sb *Sandbox) Close() error {
 
 func (sb *Sandbox) close() error {
 	var errs []error
+	if sb.stop != nil {
+		close(sb.stop)
+		sb.bg.Wait()
+	}
 	if sb.engine != nil {
 		errs = append(errs, sb.engine.Close())
 	}
