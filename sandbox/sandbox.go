@@ -72,6 +72,8 @@ type Sandbox struct {
 	indexer *indexer
 	ledger  ledger
 	grants  grantCache
+	// disclosed caches the public disclosure.
+	disclosed disclosureCache
 
 	engineVersion string
 	stop          chan struct{} // closed on Close: ends background work
