@@ -14,6 +14,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/topdown"
 )
 
 // Category errors, for errors.Is.
@@ -176,7 +177,7 @@ func (e *Engine) Decide(ctx context.Context, input any) (d Decision, err error) 
 	if err != nil {
 		return d, fmt.Errorf("%w: input: %v", ErrEvaluation, err)
 	}
-	v, err := ast.ValueFromReader(bytes.NewReader(d.Input))
+	v, err := parseValue(d.Input)
 	if err != nil {
 		return d, fmt.Errorf("%w: input: %v", ErrEvaluation, err)
 	}
@@ -189,7 +190,12 @@ func (e *Engine) Decide(ctx context.Context, input any) (d Decision, err error) 
 	if err := ctx.Err(); err != nil {
 		return d, fmt.Errorf("%w: %v", ErrEvaluation, err)
 	}
-	rs, err := e.pq.Eval(ctx, rego.EvalParsedInput(v))
+	// Left to itself, OPA starts a goroutine per evaluation to watch ctx and wakes it at the end;
+	// context.AfterFunc stops the evaluation at the deadline without one.
+	halt := topdown.NewCancel()
+	stopWatching := context.AfterFunc(ctx, halt.Cancel)
+	defer stopWatching()
+	rs, err := e.pq.Eval(ctx, rego.EvalParsedInput(v), rego.EvalExternalCancel(halt))
 	if err == nil {
 		err = ctx.Err() // a decision that overran its deadline is not trusted either
 	}

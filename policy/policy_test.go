@@ -472,6 +472,30 @@ func TestBrokenExtraDir(t *testing.T) {
 	})
 }
 
+// TestDeadlineStopsEvaluation: an evaluation still running at the deadline is stopped there (it
+// would otherwise run for hours) and the job is denied.
+func TestDeadlineStopsEvaluation(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e, err := New(ctx, WithTimeout(100*time.Millisecond), WithExtraDir(writeModules(t, map[string]string{
+		"slow.rego": `package inviso.extra.slow
+
+deny contains {"code": "never", "message": "never"} if {
+	some i in numbers.range(1, 100000)
+	some j in numbers.range(1, 100000)
+	i * j < 0
+}
+`,
+	})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.Decide(ctx, readInput(t, "good"))
+	if !errors.Is(err, ErrEvaluation) || d.Allow || !slices.Equal(codes(d), []string{CodePolicyError}) {
+		t.Fatalf("allow=%v codes=%v err=%v, want a policy_error denial", d.Allow, codes(d), err)
+	}
+}
+
 // TestEvaluationErrorDenies: whatever goes wrong at decision time, the job is denied.
 func TestEvaluationErrorDenies(t *testing.T) {
 	t.Parallel()

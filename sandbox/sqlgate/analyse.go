@@ -802,7 +802,7 @@ func (an *analyser) canon(e map[string]any) (string, error) {
 		}
 		return v
 	}
-	b, err := json.Marshal(strip(e))
+	b, err := appendJSON(nil, strip(e))
 	return string(b), err
 }
 

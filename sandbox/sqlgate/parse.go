@@ -1,7 +1,6 @@
 package sqlgate
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -30,10 +29,22 @@ const (
 	Unknown   FuncKind = "unknown"
 )
 
-// Parser owns a schema-only DuckDB instance used to parse and regenerate SQL.
+// The parser's two statements, prepared once: DuckDB then neither parses nor plans them again on
+// each query (preparing costs about as much as running them). The query text and the tree are
+// always bound parameters. json() turns the tree into DuckDB's JSON type about three times
+// faster than CAST(… AS JSON) does.
+const (
+	serializeSQL   = "SELECT CAST(json_serialize_sql(CAST(? AS VARCHAR)) AS VARCHAR)"
+	deserializeSQL = "SELECT json_deserialize_sql(json(CAST(? AS VARCHAR)))"
+)
+
+// Parser owns a schema-only DuckDB instance used to parse and regenerate SQL. It is safe for
+// concurrent use.
 type Parser struct {
-	db    *sql.DB
-	funcs map[string]FuncKind
+	db          *sql.DB
+	serialize   *sql.Stmt // serializeSQL
+	deserialize *sql.Stmt // deserializeSQL
+	funcs       map[string]FuncKind
 }
 
 // NewParser opens the parser's in-memory, locked instance and reads DuckDB's function catalog.
@@ -43,17 +54,31 @@ func NewParser(ctx context.Context) (*Parser, error) {
 		return nil, err
 	}
 	p := &Parser{db: db, funcs: map[string]FuncKind{}}
-	rows, err := db.QueryContext(ctx, "SELECT DISTINCT lower(function_name), function_type FROM duckdb_functions() WHERE internal")
+	if err := p.init(ctx); err != nil {
+		p.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// init prepares the parser's statements and reads DuckDB's function catalog.
+func (p *Parser) init(ctx context.Context) error {
+	var err error
+	if p.serialize, err = p.db.PrepareContext(ctx, serializeSQL); err != nil {
+		return fmt.Errorf("sqlgate: prepare: %w", err)
+	}
+	if p.deserialize, err = p.db.PrepareContext(ctx, deserializeSQL); err != nil {
+		return fmt.Errorf("sqlgate: prepare: %w", err)
+	}
+	rows, err := p.db.QueryContext(ctx, "SELECT DISTINCT lower(function_name), function_type FROM duckdb_functions() WHERE internal")
 	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("sqlgate: read function catalog: %w", err)
+		return fmt.Errorf("sqlgate: read function catalog: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var name, kind string
 		if err := rows.Scan(&name, &kind); err != nil {
-			db.Close()
-			return nil, err
+			return fmt.Errorf("sqlgate: read function catalog: %w", err)
 		}
 		k := FuncKind(kind)
 		switch {
@@ -67,11 +92,22 @@ func NewParser(ctx context.Context) (*Parser, error) {
 			p.funcs[name] = k
 		}
 	}
-	return p, rows.Err()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlgate: read function catalog: %w", err)
+	}
+	return nil
 }
 
-// Close closes the parser's instance.
-func (p *Parser) Close() error { return p.db.Close() }
+// Close closes the parser's statements and instance.
+func (p *Parser) Close() error {
+	var errs []error
+	for _, st := range []*sql.Stmt{p.serialize, p.deserialize} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(append(errs, p.db.Close())...)
+}
 
 // Kind returns how DuckDB classifies a function name (lower case), or Unknown.
 func (p *Parser) Kind(name string) FuncKind {
@@ -111,7 +147,7 @@ func (p *Parser) Parse(ctx context.Context, text string) (*Tree, error) {
 		return nil, refuse("comment", "comments are not allowed in queries (-- or /* */ anywhere, even inside a string)")
 	}
 	var out string
-	if err := p.db.QueryRowContext(ctx, "SELECT CAST(json_serialize_sql(CAST(? AS VARCHAR)) AS VARCHAR)", text).Scan(&out); err != nil {
+	if err := p.serialize.QueryRowContext(ctx, text).Scan(&out); err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -159,12 +195,12 @@ func syntaxHint(msg string) string {
 
 // Deparse regenerates SQL from a (checked, possibly rewritten) tree.
 func (p *Parser) Deparse(ctx context.Context, t *Tree) (string, error) {
-	b, err := json.Marshal(t.raw)
+	b, err := appendJSON(make([]byte, 0, 4096), t.raw)
 	if err != nil {
 		return "", err
 	}
 	var out sql.NullString
-	if err := p.db.QueryRowContext(ctx, "SELECT json_deserialize_sql(CAST(? AS JSON))", string(b)).Scan(&out); err != nil {
+	if err := p.deserialize.QueryRowContext(ctx, string(b)).Scan(&out); err != nil {
 		return "", fmt.Errorf("sqlgate: regenerate SQL: %w", err)
 	}
 	if !out.Valid || out.String == "" {
@@ -173,18 +209,29 @@ func (p *Parser) Deparse(ctx context.Context, t *Tree) (string, error) {
 	return out.String, nil
 }
 
-// clone deep-copies a tree through JSON (numbers stay json.Number).
-func (t *Tree) clone() (*Tree, error) {
-	b, err := json.Marshal(t.raw)
-	if err != nil {
-		return nil, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var doc map[string]any
-	if err := dec.Decode(&doc); err != nil {
-		return nil, err
-	}
+// clone deep-copies a tree, so a rewrite never changes the analysed one.
+func (t *Tree) clone() *Tree {
+	doc := deepCopy(t.raw).(map[string]any)
 	node := doc["statements"].([]any)[0].(map[string]any)["node"].(map[string]any)
-	return &Tree{root: node, raw: doc}, nil
+	return &Tree{root: node, raw: doc}
+}
+
+// deepCopy copies a decoded JSON value: maps and slices are copied, and the leaves (strings,
+// json.Number, booleans, nil) are immutable.
+func deepCopy(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, vv := range x {
+			out[k] = deepCopy(vv)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, vv := range x {
+			out[i] = deepCopy(vv)
+		}
+		return out
+	}
+	return v
 }
