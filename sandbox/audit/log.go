@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/transparency-dev/formats/log"
@@ -43,9 +45,20 @@ type Log struct {
 	stopped  bool
 	queue    chan pending
 	maxBatch int
-	done     chan struct{} // closed when the committer has returned
-	closed   sync.Once
+	done     chan struct{} // closed when the committer and the integrator have returned
+
+	wal        *wal
+	committed  atomic.Uint64 // entries durable (in the write-ahead file or the tree)
+	toTree     chan walBatch // committed groups on their way into the tree
+	broken     atomic.Value  // error: the tree refused committed entries; appends stop
+	integrated atomic.Uint64 // entries in the tree
+	advanced   chan struct{} // closed and replaced whenever integrated grows
+	advMu      sync.Mutex
+	closed     sync.Once
 }
+
+// walBatch is a committed group, in index order.
+type walBatch []walRecord
 
 // ErrClosed: the log was closed.
 var ErrClosed = errors.New("audit: the log is closed")
@@ -86,9 +99,76 @@ func Open(ctx context.Context, opt Options) (*Log, error) {
 		return nil, fmt.Errorf("audit: open appender: %w", err)
 	}
 	l := &Log{keys: opt.Keys, dir: opt.Dir, add: appender.Add, reader: reader, shutdown: shutdown, cancel: cancel,
-		queue: make(chan pending, 4*opt.BatchMaxSize), maxBatch: int(opt.BatchMaxSize), done: make(chan struct{})}
-	go l.commit(lctx)
+		queue: make(chan pending, 4*opt.BatchMaxSize), maxBatch: int(opt.BatchMaxSize), done: make(chan struct{}),
+		toTree: make(chan walBatch, 64), advanced: make(chan struct{})}
+	if err := l.recover(lctx); err != nil {
+		shutdown(lctx)
+		cancel()
+		return nil, err
+	}
+	committed := make(chan struct{})
+	go func() { defer close(committed); l.commit(lctx) }()
+	go func() { l.integrate(lctx); <-committed; close(l.done) }()
 	return l, nil
+}
+
+// recover integrates what the write-ahead file holds beyond the tree: entries acknowledged
+// before a crash. Then it empties the file.
+func (l *Log) recover(ctx context.Context) error {
+	w, recs, err := openWAL(filepath.Join(l.dir, walFile))
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	l.wal = w
+	size, err := l.reader.IntegratedSize(ctx)
+	if err != nil {
+		w.close()
+		return fmt.Errorf("audit: read tree size: %w", err)
+	}
+	var missing walBatch
+	for _, r := range recs {
+		if r.index >= size {
+			missing = append(missing, r)
+		}
+	}
+	if len(missing) > 0 && missing[0].index != size {
+		w.close()
+		return fmt.Errorf("audit: the tree holds %d entries but the write-ahead file resumes at %d: refusing to guess", size, missing[0].index)
+	}
+	if err := l.intoTree(ctx, missing); err != nil {
+		w.close()
+		return err
+	}
+	size += uint64(len(missing))
+	l.committed.Store(size)
+	l.integrated.Store(size)
+	if err := w.reset(); err != nil {
+		w.close()
+		return fmt.Errorf("audit: reset write-ahead file: %w", err)
+	}
+	return nil
+}
+
+// walFile is the write-ahead file's name in the log directory (outside the tlog-tiles layout).
+const walFile = ".inviso-wal"
+
+// intoTree adds a committed batch to the tree and waits until it is integrated, checking that
+// every entry landed at the index it was acknowledged with.
+func (l *Log) intoTree(ctx context.Context, b walBatch) error {
+	futures := make([]tessera.IndexFuture, len(b))
+	for i, r := range b {
+		futures[i] = l.add(ctx, tessera.NewEntry(r.data))
+	}
+	for i, f := range futures {
+		idx, err := f()
+		if err != nil {
+			return fmt.Errorf("audit: integrate entry %d: %w", b[i].index, err)
+		}
+		if idx.Index != b[i].index {
+			return fmt.Errorf("audit: entry acknowledged as %d was integrated as %d", b[i].index, idx.Index)
+		}
+	}
+	return nil
 }
 
 // pending is an entry waiting for the committer.
@@ -102,12 +182,12 @@ type appended struct {
 	err   error
 }
 
-// commit is the log's group commit: it takes every entry waiting, hands them to tessera as one
-// batch (one set of writes and fsyncs), waits until they are integrated, and only then takes
-// the next group. Entries arriving while a group is written wait and form the next group, so
-// concurrent appends share fsyncs and batches never fragment.
+// commit is the log's group commit: it takes every entry waiting, gives each the next index,
+// writes them to the write-ahead file with one fdatasync, acknowledges them (they are durable)
+// and passes them on to be integrated into the tree. Entries arriving meanwhile form the next
+// group, so concurrent appends share one sync.
 func (l *Log) commit(ctx context.Context) {
-	defer close(l.done)
+	defer close(l.toTree)
 	for {
 		var group []pending
 		select {
@@ -131,13 +211,101 @@ func (l *Log) commit(ctx context.Context) {
 				break more
 			}
 		}
-		futures := make([]tessera.IndexFuture, len(group))
-		for i, p := range group {
-			futures[i] = l.add(ctx, tessera.NewEntry(p.data))
+		if err, _ := l.broken.Load().(error); err != nil {
+			for _, p := range group {
+				p.result <- appended{err: err}
+			}
+			continue
 		}
+		if l.wal.size > walResetBytes && l.integrated.Load() == l.committed.Load() {
+			if err := l.wal.reset(); err != nil {
+				l.broken.Store(fmt.Errorf("reset write-ahead file: %w", err))
+				continue
+			}
+		}
+		next := l.committed.Load()
+		batch := make(walBatch, len(group))
 		for i, p := range group {
-			idx, err := futures[i]()
-			p.result <- appended{idx.Index, err}
+			batch[i] = walRecord{index: next + uint64(i), data: p.data}
+		}
+		if err := l.wal.append(batch); err != nil {
+			for _, p := range group {
+				p.result <- appended{err: fmt.Errorf("write-ahead file: %w", err)}
+			}
+			continue
+		}
+		l.committed.Store(next + uint64(len(batch)))
+		for i, p := range group {
+			p.result <- appended{index: batch[i].index}
+		}
+		l.toTree <- batch
+	}
+}
+
+// walResetBytes: the write-ahead file is emptied, once all of it is in the tree, when it grows
+// past this size.
+const walResetBytes = 16 << 20
+
+// integrate moves committed batches into the tree, several at a time. If the tree refuses
+// them, the log is broken: nothing more is acknowledged (so nothing more is released) and the
+// write-ahead file keeps the acknowledged entries for the next start.
+func (l *Log) integrate(ctx context.Context) {
+	for b := range l.toTree {
+	more:
+		for len(b) < l.maxBatch {
+			select {
+			case nb, ok := <-l.toTree:
+				if !ok {
+					break more
+				}
+				b = append(b, nb...)
+			default:
+				break more
+			}
+		}
+		if err, _ := l.broken.Load().(error); err != nil {
+			continue
+		}
+		if err := l.intoTree(ctx, b); err != nil {
+			l.broken.Store(err)
+			continue
+		}
+		l.advance(b[len(b)-1].index + 1)
+	}
+}
+
+// advance records that the tree holds n entries and wakes those waiting for it.
+func (l *Log) advance(n uint64) {
+	l.advMu.Lock()
+	l.integrated.Store(n)
+	close(l.advanced)
+	l.advanced = make(chan struct{})
+	l.advMu.Unlock()
+}
+
+// waitIntegrated waits until the tree holds n entries.
+func (l *Log) waitIntegrated(ctx context.Context, n uint64) error {
+	for {
+		l.advMu.Lock()
+		ch := l.advanced
+		have := l.integrated.Load()
+		l.advMu.Unlock()
+		if have >= n {
+			return nil
+		}
+		if err, _ := l.broken.Load().(error); err != nil {
+			return err
+		}
+		select {
+		case <-ch:
+		case <-l.done:
+			if l.integrated.Load() >= n {
+				return nil
+			}
+			return ErrClosed
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond): // re-check broken
 		}
 	}
 }
@@ -148,9 +316,10 @@ func (l *Log) Keys() Keys { return l.keys }
 // Dir returns the log's directory.
 func (l *Log) Dir() string { return l.dir }
 
-// Append adds one entry and returns its index once it is durable: written, integrated into the
-// tree and fsynced. An error means the entry may not be in the log; the caller must not act as
-// if it were (fail closed).
+// Append adds one entry and returns its index once it is durable: written to the write-ahead
+// file and synced. It enters the tree (and a signed checkpoint) moments later, and after a
+// crash at the next start. An error means the entry may not be in the log; the caller must not
+// act as if it were (fail closed).
 func (l *Log) Append(ctx context.Context, e Entry) (uint64, error) {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
@@ -202,8 +371,8 @@ func (l *Log) AppendRaw(ctx context.Context, b []byte) (uint64, error) {
 	}
 }
 
-// Size is the number of durable entries.
-func (l *Log) Size(ctx context.Context) (uint64, error) { return l.reader.IntegratedSize(ctx) }
+// Size is the number of durable entries (some may still be on their way into the tree).
+func (l *Log) Size(ctx context.Context) (uint64, error) { return l.committed.Load(), nil }
 
 // Reader gives read access to the log's tiles, bundles and checkpoint.
 func (l *Log) Reader() Source { return l.reader }
@@ -253,6 +422,9 @@ type Record struct {
 
 // Read returns up to n entries starting at index from, among the first size entries.
 func (l *Log) Read(ctx context.Context, from, n, size uint64) ([]Record, error) {
+	if err := l.waitIntegrated(ctx, min(from+n, size)); err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
 	return ReadEntries(ctx, l.reader, from, n, size)
 }
 
@@ -312,6 +484,10 @@ func (l *Log) Close() error {
 		defer cancel()
 		err = l.shutdown(ctx)
 		l.cancel()
+		if l.integrated.Load() == l.committed.Load() {
+			err = errors.Join(err, l.wal.reset())
+		}
+		err = errors.Join(err, l.wal.close())
 	})
 	return err
 }
