@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -187,23 +189,52 @@ func BenchmarkGate(b *testing.B) {
 	}
 }
 
-// BenchmarkConcurrentSmallQueries: 16 clients at once sending a small gated query; reports
-// queries per second (the SQL jobs issue asks for ≥ 500 with no errors).
+// BenchmarkConcurrentSmallQueries: 16 clients at once sending a small query, raw DuckDB on a
+// copy of the workspace, then gated; reports both rates (the SQL jobs issue asks for ≥ 500 gated
+// queries per second with no errors).
 func BenchmarkConcurrentSmallQueries(b *testing.B) {
 	w := newBenchWorld(b, 100_000)
 	ctx := context.Background()
-	b.SetParallelism(8) // 8 × GOMAXPROCS(2) = 16 clients
-	start := time.Now()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			res, err := w.sb.Query(ctx, w.dev, w.grant.ID, "SELECT district, count(*) FROM citizens GROUP BY district", false)
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			res.Release()
+	const q = "SELECT district, count(*) FROM citizens GROUP BY district"
+	run := func(one func() error) float64 {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		start := time.Now()
+		for range 16 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for next.Add(1) <= int64(b.N) {
+					if err := one(); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			}()
 		}
+		wg.Wait()
+		return float64(b.N) / time.Since(start).Seconds()
+	}
+	b.ResetTimer()
+	raw := run(func() error {
+		rs, err := w.raw.QueryContext(ctx, q)
+		if err != nil {
+			return err
+		}
+		for rs.Next() {
+		}
+		return rs.Close()
 	})
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "queries/s")
+	gated := run(func() error {
+		res, err := w.sb.Query(ctx, w.dev, w.grant.ID, q, false)
+		if err != nil {
+			return err
+		}
+		res.Release()
+		return nil
+	})
+	b.ReportMetric(raw, "raw-q/s")
+	b.ReportMetric(gated, "gated-q/s")
+	b.ReportMetric(gated/raw, "ratio")
+	b.ReportMetric(0, "ns/op")
 }
