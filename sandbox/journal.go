@@ -16,8 +16,9 @@ import (
 // DefaultLogOrigin names the job log in its checkpoints when Options.LogOrigin is empty.
 const DefaultLogOrigin = "inviso.sandbox/job-log"
 
-// AppendFunc appends one entry to the job log and returns its index once it is durable.
-type AppendFunc func(ctx context.Context, e audit.Entry) (uint64, error)
+// AppendFunc appends one entry to the job log and returns once it is durable, with a future
+// of its index in the tree.
+type AppendFunc func(ctx context.Context, e audit.Entry) (audit.IndexFuture, error)
 
 // openJournal opens the job log and its signing key.
 func (sb *Sandbox) openJournal(ctx context.Context) error {
@@ -32,7 +33,7 @@ func (sb *Sandbox) openJournal(ctx context.Context) error {
 	if sb.journal, err = audit.Open(ctx, audit.Options{Dir: filepath.Join(sb.opt.DataDir, "log"), Keys: keys, Logger: sb.log}); err != nil {
 		return err
 	}
-	sb.append = sb.journal.Append
+	sb.append = sb.journal.AppendDurable
 	if sb.opt.WrapAppend != nil {
 		sb.append = sb.opt.WrapAppend(sb.append)
 	}
@@ -47,7 +48,16 @@ func (sb *Sandbox) recordChange(ctx context.Context, ch catalog.Change) (uint64,
 		return 0, err
 	}
 	e.Grant, e.Time = ch.Grant, ch.At
-	return sb.append(ctx, e)
+	return sb.appendIndexed(ctx, e)
+}
+
+// appendIndexed appends an entry and waits for its index in the tree.
+func (sb *Sandbox) appendIndexed(ctx context.Context, e audit.Entry) (uint64, error) {
+	idx, err := sb.append(ctx, e)
+	if err != nil {
+		return 0, err
+	}
+	return idx(ctx)
 }
 
 // recordJob writes a job's outcome to the log. Nothing about the job (result, refusal, check)
@@ -72,12 +82,12 @@ func (sb *Sandbox) recordJob(ctx context.Context, j catalog.Job) error {
 		}
 		e.Grant, e.Time = j.Grant, j.CreatedAt
 	}
-	idx, err := sb.append(context.WithoutCancel(ctx), e)
+	idx, err := sb.append(context.WithoutCancel(ctx), e) // durable: enough to release
 	if err != nil {
 		sb.log.Error("job log write failed; nothing is released", "job", j.ID, "error", fault.Redact(err))
 		return fault.Wrap(err, fault.AuditUnavailable, "the job could not be written to the job log; nothing was released")
 	}
-	sb.indexer.add(catalog.Indexed{Event: catalog.Event{Index: idx, At: j.CreatedAt, Actor: j.Principal, Kind: audit.KindJob, Subject: j.ID, Grant: j.Grant}, Job: &j})
+	sb.indexer.add(pendingIndex{index: idx, in: catalog.Indexed{Event: catalog.Event{At: j.CreatedAt, Actor: j.Principal, Kind: audit.KindJob, Subject: j.ID, Grant: j.Grant}, Job: &j}})
 	return nil
 }
 
@@ -142,18 +152,24 @@ const indexLinger = 50 * time.Millisecond
 type indexer struct {
 	cat     *catalog.Catalog
 	onError func(error)
-	ch      chan catalog.Indexed
+	ch      chan pendingIndex
 	syncs   chan chan struct{}
 	done    chan struct{}
 }
 
 func newIndexer(cat *catalog.Catalog, onError func(error)) *indexer {
-	ix := &indexer{cat: cat, onError: onError, ch: make(chan catalog.Indexed, 4096), syncs: make(chan chan struct{}), done: make(chan struct{})}
+	ix := &indexer{cat: cat, onError: onError, ch: make(chan pendingIndex, 4096), syncs: make(chan chan struct{}), done: make(chan struct{})}
 	go ix.run()
 	return ix
 }
 
-func (ix *indexer) add(in catalog.Indexed) { ix.ch <- in }
+// pendingIndex is a job record waiting for its entry's index in the tree.
+type pendingIndex struct {
+	index audit.IndexFuture
+	in    catalog.Indexed
+}
+
+func (ix *indexer) add(p pendingIndex) { ix.ch <- p }
 
 // sync returns once everything added before it is indexed.
 func (ix *indexer) sync() {
@@ -173,16 +189,27 @@ func (ix *indexer) close() {
 
 func (ix *indexer) run() {
 	defer close(ix.done)
-	var batch []catalog.Indexed
+	var waiting []pendingIndex
 	flush := func() {
-		if len(batch) == 0 {
+		if len(waiting) == 0 {
 			return
 		}
+		// The entries are durable; their indexes come once the tree holds them (moments).
+		batch := make([]catalog.Indexed, 0, len(waiting))
+		for _, p := range waiting {
+			idx, err := p.index(context.Background())
+			if err != nil {
+				ix.onError(err) // the next start reindexes from the log
+				continue
+			}
+			p.in.Event.Index = idx
+			batch = append(batch, p.in)
+		}
+		waiting = waiting[:0]
 		// A failure leaves the entries unindexed, not lost: the next start reindexes them.
 		if err := ix.cat.Index(context.Background(), batch); err != nil {
 			ix.onError(err)
 		}
-		batch = batch[:0]
 	}
 	// takeQueued moves what is already queued into the batch (a sync must see it indexed).
 	takeQueued := func() {
@@ -192,7 +219,7 @@ func (ix *indexer) run() {
 				if !ok {
 					return
 				}
-				batch = append(batch, in)
+				waiting = append(waiting, in)
 			default:
 				return
 			}
@@ -205,18 +232,18 @@ func (ix *indexer) run() {
 				flush()
 				return
 			}
-			batch = append(batch, in)
+			waiting = append(waiting, in)
 			// Linger a moment so a burst of jobs shares one transaction: DuckDB commits
 			// cost far more than rows. Job() syncs when it misses a job still waiting here.
 			linger := time.After(indexLinger)
 		drain:
-			for len(batch) < 1024 {
+			for len(waiting) < 1024 {
 				select {
 				case in, ok := <-ix.ch:
 					if !ok {
 						break drain
 					}
-					batch = append(batch, in)
+					waiting = append(waiting, in)
 				case done := <-ix.syncs:
 					takeQueued()
 					flush()

@@ -23,9 +23,9 @@ import (
 type faultyLog struct{ broken atomic.Bool }
 
 func (f *faultyLog) wrap(next AppendFunc) AppendFunc {
-	return func(ctx context.Context, e audit.Entry) (uint64, error) {
+	return func(ctx context.Context, e audit.Entry) (audit.IndexFuture, error) {
 		if f.broken.Load() {
-			return 0, errors.New("write tile/entries/000.p/7: no space left on device")
+			return nil, errors.New("write .inviso-wal: no space left on device")
 		}
 		return next(ctx, e)
 	}

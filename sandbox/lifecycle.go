@@ -17,7 +17,7 @@ func (sb *Sandbox) recordEvent(ctx context.Context, kind, subject, grant string,
 		return err
 	}
 	e.Grant, e.Time = grant, sb.opt.Clock().UTC()
-	idx, err := sb.append(ctx, e)
+	idx, err := sb.appendIndexed(ctx, e)
 	if err != nil {
 		return fault.Wrap(err, fault.AuditUnavailable, "the %s event could not be written to the job log", kind)
 	}

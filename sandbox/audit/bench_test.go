@@ -75,13 +75,16 @@ func BenchmarkVerify(b *testing.B) {
 			defer wg.Done()
 			for i := next.Add(1); i <= int64(n); i = next.Add(1) {
 				if _, err := l.Append(ctx, jobEntry(int(i))); err != nil {
-					b.Error(err)
+					b.Errorf("append %d: %v", i, err)
 					return
 				}
 			}
 		}()
 	}
 	wg.Wait()
+	if size, _ := l.Size(ctx); size != uint64(n) {
+		b.Fatalf("filled %d of %d entries", size, n)
+	}
 	if _, _, err := l.WaitCheckpoint(ctx, uint64(n)); err != nil {
 		b.Fatal(err)
 	}

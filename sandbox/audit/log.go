@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -23,7 +24,7 @@ import (
 type Options struct {
 	Dir  string // the log's directory (tlog-tiles layout: checkpoint, tile/...)
 	Keys Keys
-	// BatchMaxSize caps how many entries share one write (default 256).
+	// BatchMaxSize caps how many entries share one write (default 256, at most 1024).
 	BatchMaxSize uint
 	// Logger receives the storage library's own messages (default: discarded).
 	Logger *slog.Logger
@@ -40,6 +41,7 @@ type Log struct {
 	reader   tessera.LogReader
 	shutdown func(context.Context) error
 	cancel   context.CancelFunc
+	logger   *slog.Logger
 
 	mu       sync.RWMutex // held for reading while queueing; Close takes it to stop appends
 	stopped  bool
@@ -48,22 +50,25 @@ type Log struct {
 	done     chan struct{} // closed when the committer and the integrator have returned
 
 	wal        *wal
-	committed  atomic.Uint64 // entries durable (in the write-ahead file or the tree)
-	toTree     chan walBatch // committed groups on their way into the tree
-	broken     atomic.Value  // error: the tree refused committed entries; appends stop
+	committed  atomic.Uint64 // entries durable: in the tree or on their way into it
+	toTree     chan []pending
+	broken     atomic.Value  // error: the tree refused durable entries; nothing more is acknowledged
 	integrated atomic.Uint64 // entries in the tree
 	advanced   chan struct{} // closed and replaced whenever integrated grows
 	advMu      sync.Mutex
 	closed     sync.Once
 }
 
-// walBatch is a committed group, in index order.
-type walBatch []walRecord
-
 // ErrClosed: the log was closed.
 var ErrClosed = errors.New("audit: the log is closed")
 
-// Open opens (creating on first use) the log in opt.Dir.
+const (
+	treeBatch    = 1024 // most entries handed to tessera at once
+	treeBatchAge = 2 * time.Millisecond
+)
+
+// Open opens (creating on first use) the log in opt.Dir, first adding to the tree whatever the
+// write-ahead file holds that the tree does not (entries acknowledged before a crash).
 func Open(ctx context.Context, opt Options) (*Log, error) {
 	if opt.Dir == "" || opt.Keys.Signer == nil {
 		return nil, errors.New("audit: a log needs a directory and a signing key")
@@ -71,6 +76,7 @@ func Open(ctx context.Context, opt Options) (*Log, error) {
 	if opt.BatchMaxSize == 0 {
 		opt.BatchMaxSize = 256
 	}
+	opt.BatchMaxSize = min(opt.BatchMaxSize, treeBatch)
 	if opt.CheckpointInterval <= 0 {
 		opt.CheckpointInterval = 500 * time.Millisecond
 	}
@@ -89,18 +95,16 @@ func Open(ctx context.Context, opt Options) (*Log, error) {
 	lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	appender, shutdown, reader, err := tessera.NewAppender(lctx, driver, tessera.NewAppendOptions().
 		WithCheckpointSigner(opt.Keys.Signer).
-		// The committer hands tessera one group at a time; the short age only lets the group's
-		// entries, added back to back, land in one batch.
-		WithBatching(opt.BatchMaxSize, 100*time.Microsecond).
+		WithBatching(treeBatch, treeBatchAge).
 		WithCheckpointInterval(opt.CheckpointInterval).
 		WithCheckpointRepublishInterval(time.Hour))
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("audit: open appender: %w", err)
 	}
-	l := &Log{keys: opt.Keys, dir: opt.Dir, add: appender.Add, reader: reader, shutdown: shutdown, cancel: cancel,
+	l := &Log{keys: opt.Keys, dir: opt.Dir, add: appender.Add, reader: reader, shutdown: shutdown, cancel: cancel, logger: opt.Logger,
 		queue: make(chan pending, 4*opt.BatchMaxSize), maxBatch: int(opt.BatchMaxSize), done: make(chan struct{}),
-		toTree: make(chan walBatch, 64), advanced: make(chan struct{})}
+		toTree: make(chan []pending, 64), advanced: make(chan struct{})}
 	if err := l.recover(lctx); err != nil {
 		shutdown(lctx)
 		cancel()
@@ -112,69 +116,93 @@ func Open(ctx context.Context, opt Options) (*Log, error) {
 	return l, nil
 }
 
-// recover integrates what the write-ahead file holds beyond the tree: entries acknowledged
-// before a crash. Then it empties the file.
+// walFile is the write-ahead file's name in the log directory (outside the tlog-tiles layout).
+const walFile = ".inviso-wal"
+
+// recover adds to the tree the write-ahead file's records it does not hold yet. The file's
+// records all went into the tree at or after its base; any of them not found among the tree's
+// entries from the base on (compared by content: every entry carries its time to the
+// nanosecond and its subject) was acknowledged but never integrated. Then the file is emptied.
 func (l *Log) recover(ctx context.Context) error {
 	w, recs, err := openWAL(filepath.Join(l.dir, walFile))
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
 	l.wal = w
-	size, err := l.reader.IntegratedSize(ctx)
-	if err != nil {
-		w.close()
-		return fmt.Errorf("audit: read tree size: %w", err)
-	}
-	var missing walBatch
-	for _, r := range recs {
-		if r.index >= size {
-			missing = append(missing, r)
-		}
-	}
-	if len(missing) > 0 && missing[0].index != size {
-		w.close()
-		return fmt.Errorf("audit: the tree holds %d entries but the write-ahead file resumes at %d: refusing to guess", size, missing[0].index)
-	}
-	if err := l.intoTree(ctx, missing); err != nil {
+	fail := func(err error) error {
 		w.close()
 		return err
 	}
-	size += uint64(len(missing))
+	size, err := l.reader.IntegratedSize(ctx)
+	if err != nil {
+		return fail(fmt.Errorf("audit: read tree size: %w", err))
+	}
+	if w.base > size {
+		return fail(fmt.Errorf("audit: the write-ahead file starts at entry %d but the tree holds only %d: refusing to guess", w.base, size))
+	}
+	if len(recs) > 0 {
+		inTree := map[[32]byte]bool{}
+		tail, err := ReadEntries(ctx, l.reader, w.base, size-w.base, size)
+		if err != nil {
+			return fail(err)
+		}
+		for _, r := range tail {
+			inTree[sha256.Sum256(r.Data)] = true
+		}
+		var missing []pending
+		for _, data := range recs {
+			if !inTree[sha256.Sum256(data)] {
+				missing = append(missing, pending{data: data})
+			}
+		}
+		for len(missing) > 0 {
+			n := min(len(missing), treeBatch)
+			last, err := l.intoTree(ctx, missing[:n])
+			if err != nil {
+				return fail(err)
+			}
+			size = max(size, last+1)
+			missing = missing[n:]
+		}
+		l.logger.Warn("added entries acknowledged before a crash to the job log", "entries", len(recs)-len(tail))
+	}
 	l.committed.Store(size)
 	l.integrated.Store(size)
-	if err := w.reset(); err != nil {
-		w.close()
-		return fmt.Errorf("audit: reset write-ahead file: %w", err)
+	if err := w.reset(size); err != nil {
+		return fail(fmt.Errorf("audit: reset write-ahead file: %w", err))
 	}
 	return nil
 }
 
-// walFile is the write-ahead file's name in the log directory (outside the tlog-tiles layout).
-const walFile = ".inviso-wal"
-
-// intoTree adds a committed batch to the tree and waits until it is integrated, checking that
-// every entry landed at the index it was acknowledged with.
-func (l *Log) intoTree(ctx context.Context, b walBatch) error {
+// intoTree adds entries to the tree, waits until they are integrated, and tells each its index.
+// It returns the largest index.
+func (l *Log) intoTree(ctx context.Context, b []pending) (uint64, error) {
 	futures := make([]tessera.IndexFuture, len(b))
-	for i, r := range b {
-		futures[i] = l.add(ctx, tessera.NewEntry(r.data))
+	for i, p := range b {
+		futures[i] = l.add(ctx, tessera.NewEntry(p.data))
 	}
+	var last uint64
+	var firstErr error
 	for i, f := range futures {
 		idx, err := f()
-		if err != nil {
-			return fmt.Errorf("audit: integrate entry %d: %w", b[i].index, err)
+		if err != nil && firstErr == nil {
+			firstErr = fmt.Errorf("audit: integrate entry: %w", err)
 		}
-		if idx.Index != b[i].index {
-			return fmt.Errorf("audit: entry acknowledged as %d was integrated as %d", b[i].index, idx.Index)
+		if err == nil {
+			last = max(last, idx.Index)
+		}
+		if b[i].index != nil {
+			b[i].index <- appended{index: idx.Index, err: err}
 		}
 	}
-	return nil
+	return last, firstErr
 }
 
-// pending is an entry waiting for the committer.
+// pending is an entry on its way: to the committer, then to the tree.
 type pending struct {
-	data   []byte
-	result chan<- appended
+	data    []byte
+	durable chan<- error    // the committer reports here once the entry is synced
+	index   chan<- appended // the integrator reports here once it is in the tree
 }
 
 type appended struct {
@@ -182,10 +210,10 @@ type appended struct {
 	err   error
 }
 
-// commit is the log's group commit: it takes every entry waiting, gives each the next index,
-// writes them to the write-ahead file with one fdatasync, acknowledges them (they are durable)
-// and passes them on to be integrated into the tree. Entries arriving meanwhile form the next
-// group, so concurrent appends share one sync.
+// commit is the log's group commit: it takes every entry waiting, writes them to the
+// write-ahead file with one fdatasync, acknowledges them (they are durable) and passes them on
+// to the tree. Entries arriving meanwhile form the next group, so concurrent appends share one
+// sync.
 func (l *Log) commit(ctx context.Context) {
 	defer close(l.toTree)
 	for {
@@ -211,34 +239,36 @@ func (l *Log) commit(ctx context.Context) {
 				break more
 			}
 		}
-		if err, _ := l.broken.Load().(error); err != nil {
+		fail := func(err error) {
 			for _, p := range group {
-				p.result <- appended{err: err}
+				p.durable <- err
+				p.index <- appended{err: err}
 			}
+		}
+		if err, _ := l.broken.Load().(error); err != nil {
+			fail(err)
 			continue
 		}
 		if l.wal.size > walResetBytes && l.integrated.Load() == l.committed.Load() {
-			if err := l.wal.reset(); err != nil {
+			if err := l.wal.reset(l.integrated.Load()); err != nil {
 				l.broken.Store(fmt.Errorf("reset write-ahead file: %w", err))
+				fail(err)
 				continue
 			}
 		}
-		next := l.committed.Load()
-		batch := make(walBatch, len(group))
+		recs := make([][]byte, len(group))
 		for i, p := range group {
-			batch[i] = walRecord{index: next + uint64(i), data: p.data}
+			recs[i] = p.data
 		}
-		if err := l.wal.append(batch); err != nil {
-			for _, p := range group {
-				p.result <- appended{err: fmt.Errorf("write-ahead file: %w", err)}
-			}
+		if err := l.wal.append(recs); err != nil {
+			fail(fmt.Errorf("write-ahead file: %w", err))
 			continue
 		}
-		l.committed.Store(next + uint64(len(batch)))
-		for i, p := range group {
-			p.result <- appended{index: batch[i].index}
+		l.committed.Add(uint64(len(group)))
+		for _, p := range group {
+			p.durable <- nil
 		}
-		l.toTree <- batch
+		l.toTree <- group
 	}
 }
 
@@ -246,13 +276,14 @@ func (l *Log) commit(ctx context.Context) {
 // past this size.
 const walResetBytes = 16 << 20
 
-// integrate moves committed batches into the tree, several at a time. If the tree refuses
-// them, the log is broken: nothing more is acknowledged (so nothing more is released) and the
-// write-ahead file keeps the acknowledged entries for the next start.
+// integrate moves durable entries into the tree, up to treeBatch at a time, each batch added
+// back to back and awaited before the next. If the tree refuses them, the log is broken:
+// nothing more is acknowledged (so nothing more is released) and the write-ahead file keeps the
+// acknowledged entries for the next start.
 func (l *Log) integrate(ctx context.Context) {
 	for b := range l.toTree {
 	more:
-		for len(b) < l.maxBatch {
+		for len(b)+l.maxBatch <= treeBatch {
 			select {
 			case nb, ok := <-l.toTree:
 				if !ok {
@@ -264,13 +295,18 @@ func (l *Log) integrate(ctx context.Context) {
 			}
 		}
 		if err, _ := l.broken.Load().(error); err != nil {
+			for _, p := range b {
+				p.index <- appended{err: err}
+			}
 			continue
 		}
-		if err := l.intoTree(ctx, b); err != nil {
+		last, err := l.intoTree(ctx, b)
+		if err != nil {
 			l.broken.Store(err)
+			l.logger.Error("the Merkle tree refused acknowledged entries; the log stops acknowledging until restart, the write-ahead file keeps them", "error", err)
 			continue
 		}
-		l.advance(b[len(b)-1].index + 1)
+		l.advance(max(last+1, l.integrated.Load()+uint64(len(b))))
 	}
 }
 
@@ -316,59 +352,78 @@ func (l *Log) Keys() Keys { return l.keys }
 // Dir returns the log's directory.
 func (l *Log) Dir() string { return l.dir }
 
-// Append adds one entry and returns its index once it is durable: written to the write-ahead
-// file and synced. It enters the tree (and a signed checkpoint) moments later, and after a
-// crash at the next start. An error means the entry may not be in the log; the caller must not
-// act as if it were (fail closed).
+// Append adds one entry and returns its index once it is in the tree (durable well before).
+// An error means the entry may not be in the log; the caller must not act as if it were (fail
+// closed).
 func (l *Log) Append(ctx context.Context, e Entry) (uint64, error) {
+	idx, err := l.AppendDurable(ctx, e)
+	if err != nil {
+		return 0, err
+	}
+	return idx(ctx)
+}
+
+// IndexFuture waits for an entry's index in the tree.
+type IndexFuture func(ctx context.Context) (uint64, error)
+
+// AppendDurable adds one entry and returns as soon as it is durable: in the write-ahead file
+// and synced, so it survives a crash and will be in the tree. The future tells its index once
+// the tree holds it (moments later). This is what a release waits for.
+func (l *Log) AppendDurable(ctx context.Context, e Entry) (IndexFuture, error) {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
 	b, err := e.Encode()
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	return l.AppendRaw(ctx, b)
 }
 
-// AppendRaw adds already encoded bytes; see Append.
-func (l *Log) AppendRaw(ctx context.Context, b []byte) (uint64, error) {
+// AppendRaw adds already encoded bytes; see AppendDurable.
+func (l *Log) AppendRaw(ctx context.Context, b []byte) (IndexFuture, error) {
 	if len(b) > MaxEntrySize {
-		return 0, fmt.Errorf("audit: entry of %d bytes is over the %d-byte limit", len(b), MaxEntrySize)
+		return nil, fmt.Errorf("audit: entry of %d bytes is over the %d-byte limit", len(b), MaxEntrySize)
 	}
-	res := make(chan appended, 1)
+	durable := make(chan error, 1)
+	index := make(chan appended, 1)
 	l.mu.RLock()
 	if l.stopped {
 		l.mu.RUnlock()
-		return 0, ErrClosed
+		return nil, ErrClosed
 	}
 	select {
-	case l.queue <- pending{data: b, result: res}:
+	case l.queue <- pending{data: b, durable: durable, index: index}:
 		l.mu.RUnlock()
 	case <-ctx.Done():
 		l.mu.RUnlock()
-		return 0, fmt.Errorf("audit: append: %w", ctx.Err())
+		return nil, fmt.Errorf("audit: append: %w", ctx.Err())
 	}
 	// Once queued the entry will be written; a caller that stops waiting must treat it as not
 	// logged (and so release nothing), even though it may yet appear in the log.
 	select {
-	case r := <-res:
-		if r.err != nil {
-			return 0, fmt.Errorf("audit: append: %w", r.err)
+	case err := <-durable:
+		if err != nil {
+			return nil, fmt.Errorf("audit: append: %w", err)
 		}
-		return r.index, nil
 	case <-ctx.Done():
-		return 0, fmt.Errorf("audit: append: %w", ctx.Err())
-	case <-l.done:
-		select {
-		case r := <-res:
-			if r.err == nil {
-				return r.index, nil
-			}
-		default:
-		}
-		return 0, ErrClosed
+		return nil, fmt.Errorf("audit: append: %w", ctx.Err())
 	}
+	var once sync.Once
+	var got appended
+	ready := make(chan struct{})
+	return func(ctx context.Context) (uint64, error) {
+		go once.Do(func() { got = <-index; close(ready) })
+		select {
+		case <-ready:
+			if got.err != nil {
+				return 0, fmt.Errorf("audit: append: %w", got.err)
+			}
+			return got.index, nil
+		case <-ctx.Done():
+			return 0, fmt.Errorf("audit: append: %w", ctx.Err())
+		}
+	}, nil
 }
 
 // Size is the number of durable entries (some may still be on their way into the tree).
@@ -484,8 +539,8 @@ func (l *Log) Close() error {
 		defer cancel()
 		err = l.shutdown(ctx)
 		l.cancel()
-		if l.integrated.Load() == l.committed.Load() {
-			err = errors.Join(err, l.wal.reset())
+		if n := l.integrated.Load(); n == l.committed.Load() {
+			err = errors.Join(err, l.wal.reset(n))
 		}
 		err = errors.Join(err, l.wal.close())
 	})

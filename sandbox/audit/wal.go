@@ -10,85 +10,91 @@ import (
 	"os"
 )
 
-// The write-ahead file makes an entry durable with one write and one fdatasync per group of
-// entries; the entries are then integrated into the Merkle tree (tessera's POSIX storage needs
-// a dozen synchronous writes per batch) in the background. A record is
+// The write-ahead file makes entries durable with one write and one fdatasync per group; the
+// Merkle tree (tessera's POSIX storage needs a dozen synchronous writes per batch) takes them in
+// the background. It starts with a header naming the tree size when it was last emptied (every
+// entry it holds went into the tree at or after that index), followed by records
 //
-//	index (8 bytes, big endian) | length (4) | CRC-32C of index and data (4) | data
+//	length (4 bytes, big endian) | CRC-32C of the data (4) | data
 //
-// On open, records the tree does not hold yet are integrated before anything else happens; a
-// torn record at the end (a crash mid-write, never acknowledged) is cut off.
+// At start, records the tree does not hold yet are added before anything else; a torn record at
+// the end (a crash mid-write, never acknowledged) is cut off.
 type wal struct {
 	f    *os.File
+	base uint64 // tree size when the file was last emptied
 	size int64
 }
 
-type walRecord struct {
-	index uint64
-	data  []byte
-}
-
-const walHeader = 16
+const (
+	walMagic     = "inviso-wal-v1\x00\x00\x00"
+	walHeaderLen = len(walMagic) + 8
+	walRecordHdr = 8
+)
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-func walSum(index uint64, data []byte) uint32 {
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], index)
-	return crc32.Update(crc32.Checksum(b[:], castagnoli), castagnoli, data)
-}
-
-// openWAL opens the write-ahead file at path and returns its intact records.
-func openWAL(path string) (*wal, []walRecord, error) {
+// openWAL opens the write-ahead file at path (creating it with base 0) and returns its intact
+// records.
+func openWAL(path string) (*wal, [][]byte, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, nil, err
 	}
-	var recs []walRecord
+	w := &wal{f: f}
+	fail := func(err error) (*wal, [][]byte, error) {
+		f.Close()
+		return nil, nil, err
+	}
 	r := bufio.NewReader(f)
-	var good int64
-	for {
-		var h [walHeader]byte
-		if _, err := io.ReadFull(r, h[:]); err != nil {
-			break // end, or a torn header
+	var h [walHeaderLen]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		// New, or torn while it was being emptied (then all it held was in the tree).
+		if err := w.reset(0); err != nil {
+			return fail(err)
 		}
-		idx := binary.BigEndian.Uint64(h[0:8])
-		n := binary.BigEndian.Uint32(h[8:12])
+		return w, nil, nil
+	}
+	if string(h[:len(walMagic)]) != walMagic {
+		return fail(fmt.Errorf("%s is not an inviso write-ahead file", path))
+	}
+	w.base = binary.BigEndian.Uint64(h[len(walMagic):])
+	var recs [][]byte
+	good := int64(walHeaderLen)
+	for {
+		var rh [walRecordHdr]byte
+		if _, err := io.ReadFull(r, rh[:]); err != nil {
+			break // the end, or a torn header
+		}
+		n := binary.BigEndian.Uint32(rh[0:4])
 		if n > MaxEntrySize {
 			break
 		}
 		data := make([]byte, n)
-		if _, err := io.ReadFull(r, data); err != nil || walSum(idx, data) != binary.BigEndian.Uint32(h[12:16]) {
+		if _, err := io.ReadFull(r, data); err != nil || crc32.Checksum(data, castagnoli) != binary.BigEndian.Uint32(rh[4:8]) {
 			break // torn or corrupt: this and anything after was never acknowledged
 		}
-		if len(recs) > 0 && idx != recs[len(recs)-1].index+1 {
-			f.Close()
-			return nil, nil, fmt.Errorf("audit: write-ahead file %s skips from entry %d to %d", path, recs[len(recs)-1].index, idx)
-		}
-		recs = append(recs, walRecord{idx, data})
-		good += walHeader + int64(n)
+		recs = append(recs, data)
+		good += walRecordHdr + int64(n)
 	}
 	if err := f.Truncate(good); err != nil {
-		f.Close()
-		return nil, nil, err
+		return fail(err)
 	}
 	if _, err := f.Seek(good, io.SeekStart); err != nil {
-		f.Close()
-		return nil, nil, err
+		return fail(err)
 	}
-	return &wal{f: f, size: good}, recs, nil
+	w.size = good
+	return w, recs, nil
 }
 
 // append writes records and syncs them; on failure the file is cut back to where it was, so a
 // failed group leaves nothing behind.
-func (w *wal) append(recs []walRecord) error {
+func (w *wal) append(recs [][]byte) error {
 	var buf []byte
-	for _, r := range recs {
-		var h [walHeader]byte
-		binary.BigEndian.PutUint64(h[0:8], r.index)
-		binary.BigEndian.PutUint32(h[8:12], uint32(len(r.data)))
-		binary.BigEndian.PutUint32(h[12:16], walSum(r.index, r.data))
-		buf = append(append(buf, h[:]...), r.data...)
+	for _, data := range recs {
+		var h [walRecordHdr]byte
+		binary.BigEndian.PutUint32(h[0:4], uint32(len(data)))
+		binary.BigEndian.PutUint32(h[4:8], crc32.Checksum(data, castagnoli))
+		buf = append(append(buf, h[:]...), data...)
 	}
 	_, err := w.f.Write(buf)
 	if err == nil {
@@ -107,16 +113,25 @@ func (w *wal) append(recs []walRecord) error {
 	return nil
 }
 
-// reset empties the file once everything in it is in the tree.
-func (w *wal) reset() error {
+// reset empties the file once everything in it is in the tree, which now holds base entries.
+func (w *wal) reset(base uint64) error {
+	var h [walHeaderLen]byte
+	copy(h[:], walMagic)
+	binary.BigEndian.PutUint64(h[len(walMagic):], base)
 	if err := w.f.Truncate(0); err != nil {
 		return err
 	}
-	if _, err := w.f.Seek(0, io.SeekStart); err != nil {
+	if _, err := w.f.WriteAt(h[:], 0); err != nil {
 		return err
 	}
-	w.size = 0
-	return w.f.Sync()
+	if _, err := w.f.Seek(int64(walHeaderLen), io.SeekStart); err != nil {
+		return err
+	}
+	if err := w.f.Sync(); err != nil {
+		return err
+	}
+	w.base, w.size = base, int64(walHeaderLen)
+	return nil
 }
 
 func (w *wal) close() error { return w.f.Close() }

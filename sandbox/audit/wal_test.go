@@ -40,23 +40,30 @@ func TestRecoverFromWriteAheadFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 5 {
-		if idx, err := l.AppendRaw(ctx, entryBytes(t, i)); err != nil || idx != uint64(i) {
+		f, err := l.AppendRaw(ctx, entryBytes(t, i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if idx, err := f(ctx); err != nil || idx != uint64(i) {
 			t.Fatalf("append %d: %d %v", i, idx, err)
 		}
 	}
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	// A crash after acknowledging entries 5–7 but before the tree took them, with a torn
-	// fourth record.
+	// A crash after acknowledging entries 5–7 but before the tree took them (and after it took
+	// entry 4, still in the file), with a torn fifth record.
 	w, _, err := openWAL(filepath.Join(dir, walFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.append(walBatch{{5, entryBytes(t, 5)}, {6, entryBytes(t, 6)}, {7, entryBytes(t, 7)}}); err != nil {
+	if err := w.reset(4); err != nil {
 		t.Fatal(err)
 	}
-	w.f.Write([]byte{0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 1})
+	if err := w.append([][]byte{entryBytes(t, 4), entryBytes(t, 5), entryBytes(t, 6), entryBytes(t, 7)}); err != nil {
+		t.Fatal(err)
+	}
+	w.f.Write([]byte{0, 0, 1, 0, 0, 0})
 	w.close()
 
 	l, err = Open(ctx, Options{Dir: dir, Keys: keys, CheckpointInterval: 100 * time.Millisecond})
@@ -66,7 +73,7 @@ func TestRecoverFromWriteAheadFile(t *testing.T) {
 	if n, _ := l.Size(ctx); n != 8 {
 		t.Fatalf("size %d after recovery, want 8", n)
 	}
-	if idx, err := l.AppendRaw(ctx, entryBytes(t, 8)); err != nil || idx != 8 {
+	if idx, err := l.Append(ctx, mustDecode(t, entryBytes(t, 8))); err != nil || idx != 8 {
 		t.Fatalf("append after recovery: %d %v", idx, err)
 	}
 	if _, _, err := l.WaitCheckpoint(ctx, 9); err != nil {
@@ -85,16 +92,25 @@ func TestRecoverFromWriteAheadFile(t *testing.T) {
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if fi, err := os.Stat(filepath.Join(dir, walFile)); err != nil || fi.Size() != 0 {
+	if fi, err := os.Stat(filepath.Join(dir, walFile)); err != nil || fi.Size() != int64(walHeaderLen) {
 		t.Fatalf("write-ahead file after a clean close: %v %v", fi, err)
 	}
 
-	// A write-ahead file that skips entries is refused, not guessed at.
+	// A write-ahead file that claims entries the tree never had is refused, not guessed at.
 	w, _, _ = openWAL(filepath.Join(dir, walFile))
-	w.append(walBatch{{12, entryBytes(t, 12)}})
+	w.reset(12)
 	w.close()
 	if l, err := Open(ctx, Options{Dir: dir, Keys: keys}); err == nil {
 		l.Close()
-		t.Fatal("a write-ahead file with a gap was accepted")
+		t.Fatal("a write-ahead file beyond the tree was accepted")
 	}
+}
+
+func mustDecode(t *testing.T, b []byte) Entry {
+	t.Helper()
+	e, err := Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }
