@@ -249,8 +249,14 @@ func (l *Log) commit(ctx context.Context) {
 			fail(err)
 			continue
 		}
-		if l.wal.size > walResetBytes && l.integrated.Load() == l.committed.Load() {
-			if err := l.wal.reset(l.integrated.Load()); err != nil {
+		if l.wal.size > walResetBytes {
+			// Let the tree catch up (one integration, milliseconds), then empty the file, so
+			// it stays bounded under any load.
+			err := l.waitIntegrated(ctx, l.committed.Load())
+			if err == nil {
+				err = l.wal.reset(l.committed.Load())
+			}
+			if err != nil {
 				l.broken.Store(fmt.Errorf("reset write-ahead file: %w", err))
 				fail(err)
 				continue
