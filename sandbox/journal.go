@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"sync"
 	"time"
@@ -65,6 +66,7 @@ func (sb *Sandbox) appendIndexed(ctx context.Context, e audit.Entry) (uint64, er
 // background.
 func (sb *Sandbox) recordJob(ctx context.Context, j catalog.Job) error {
 	j.CreatedAt = j.CreatedAt.UTC()
+	j.Timings = maps.Clone(j.Timings) // the caller goes on timing; the record is what was true now
 	body := j
 	body.PolicyInput = nil // the log keeps its digest; the index keeps the document
 	e, err := audit.New(j.Principal, audit.KindJob, j.ID, body)
@@ -155,6 +157,8 @@ type indexer struct {
 	ch      chan pendingIndex
 	syncs   chan chan struct{}
 	done    chan struct{}
+	mu      sync.Mutex // guards closed and sends on ch
+	closed  bool
 }
 
 func newIndexer(cat *catalog.Catalog, onError func(error)) *indexer {
@@ -169,7 +173,15 @@ type pendingIndex struct {
 	in    catalog.Indexed
 }
 
-func (ix *indexer) add(p pendingIndex) { ix.ch <- p }
+// add queues a record; after close it is dropped (the next start indexes it from the log).
+func (ix *indexer) add(p pendingIndex) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.closed {
+		return
+	}
+	ix.ch <- p
+}
 
 // sync returns once everything added before it is indexed.
 func (ix *indexer) sync() {
@@ -183,7 +195,10 @@ func (ix *indexer) sync() {
 
 // close indexes what is queued and stops.
 func (ix *indexer) close() {
+	ix.mu.Lock()
+	ix.closed = true
 	close(ix.ch)
+	ix.mu.Unlock()
 	<-ix.done
 }
 

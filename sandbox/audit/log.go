@@ -59,6 +59,8 @@ type Log struct {
 	closed     sync.Once
 }
 
+var klogOnce sync.Once
+
 // ErrClosed: the log was closed.
 var ErrClosed = errors.New("audit: the log is closed")
 
@@ -86,7 +88,9 @@ func Open(ctx context.Context, opt Options) (*Log, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	klog.SetSlogLogger(opt.Logger.With("component", "tessera")) // tessera logs through klog
+	// tessera logs through klog's global logger: set it once per process (the first log's
+	// logger), since earlier logs' goroutines may still read it.
+	klogOnce.Do(func() { klog.SetSlogLogger(opt.Logger.With("component", "tessera")) })
 	driver, err := posix.New(ctx, posix.Config{Path: opt.Dir})
 	if err != nil {
 		return nil, fmt.Errorf("audit: open storage: %w", err)
@@ -141,19 +145,25 @@ func (l *Log) recover(ctx context.Context) error {
 		return fail(fmt.Errorf("audit: the write-ahead file starts at entry %d but the tree holds only %d: refusing to guess", w.base, size))
 	}
 	if len(recs) > 0 {
-		inTree := map[[32]byte]bool{}
+		inTree := map[[32]byte]int{} // a multiset: each tree entry accounts for one record
 		tail, err := ReadEntries(ctx, l.reader, w.base, size-w.base, size)
 		if err != nil {
 			return fail(err)
 		}
 		for _, r := range tail {
-			inTree[sha256.Sum256(r.Data)] = true
+			inTree[sha256.Sum256(r.Data)]++
 		}
 		var missing []pending
 		for _, data := range recs {
-			if !inTree[sha256.Sum256(data)] {
-				missing = append(missing, pending{data: data})
+			h := sha256.Sum256(data)
+			if inTree[h] > 0 {
+				inTree[h]--
+				continue
 			}
+			missing = append(missing, pending{data: data})
+		}
+		if len(missing) > 0 {
+			l.logger.Warn("adding entries acknowledged before a crash to the job log", "entries", len(missing))
 		}
 		for len(missing) > 0 {
 			n := min(len(missing), treeBatch)
@@ -164,7 +174,6 @@ func (l *Log) recover(ctx context.Context) error {
 			size = max(size, last+1)
 			missing = missing[n:]
 		}
-		l.logger.Warn("added entries acknowledged before a crash to the job log", "entries", len(recs)-len(tail))
 	}
 	l.committed.Store(size)
 	l.integrated.Store(size)
@@ -267,6 +276,10 @@ func (l *Log) commit(ctx context.Context) {
 			recs[i] = p.data
 		}
 		if err := l.wal.append(recs); err != nil {
+			if errors.Is(err, errWALDamaged) {
+				l.broken.Store(err)
+				l.logger.Error("the job log's write-ahead file is damaged; the log stops acknowledging until restart", "error", err)
+			}
 			fail(fmt.Errorf("write-ahead file: %w", err))
 			continue
 		}
@@ -415,11 +428,10 @@ func (l *Log) AppendRaw(ctx context.Context, b []byte) (IndexFuture, error) {
 	case <-ctx.Done():
 		return nil, fmt.Errorf("audit: append: %w", ctx.Err())
 	}
-	var once sync.Once
 	var got appended
 	ready := make(chan struct{})
+	go func() { got = <-index; close(ready) }() // every acknowledged entry gets its answer
 	return func(ctx context.Context) (uint64, error) {
-		go once.Do(func() { got = <-index; close(ready) })
 		select {
 		case <-ready:
 			if got.err != nil {

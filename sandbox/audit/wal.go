@@ -86,8 +86,13 @@ func openWAL(path string) (*wal, [][]byte, error) {
 	return w, recs, nil
 }
 
-// append writes records and syncs them; on failure the file is cut back to where it was, so a
-// failed group leaves nothing behind.
+// errWALDamaged: a failed write could not be cut back; the file can no longer be trusted to
+// end at its last acknowledged record, so the log must stop acknowledging.
+var errWALDamaged = errors.New("the write-ahead file could not be cut back after a failed write")
+
+// append writes records at the end of what was acknowledged and syncs them; on failure the
+// file is cut back (and synced) to where it was, so a failed group leaves nothing behind, or
+// errWALDamaged says it could not be.
 func (w *wal) append(recs [][]byte) error {
 	var buf []byte
 	for _, data := range recs {
@@ -96,16 +101,16 @@ func (w *wal) append(recs [][]byte) error {
 		binary.BigEndian.PutUint32(h[4:8], crc32.Checksum(data, castagnoli))
 		buf = append(append(buf, h[:]...), data...)
 	}
-	_, err := w.f.Write(buf)
+	_, err := w.f.WriteAt(buf, w.size)
 	if err == nil {
 		err = w.f.Sync()
 	}
 	if err != nil {
 		if terr := w.f.Truncate(w.size); terr != nil {
-			return errors.Join(err, fmt.Errorf("cut back the write-ahead file: %w", terr))
+			return errors.Join(err, errWALDamaged, terr)
 		}
-		if _, serr := w.f.Seek(w.size, io.SeekStart); serr != nil {
-			return errors.Join(err, serr)
+		if serr := w.f.Sync(); serr != nil {
+			return errors.Join(err, errWALDamaged, serr)
 		}
 		return err
 	}
@@ -122,9 +127,6 @@ func (w *wal) reset(base uint64) error {
 		return err
 	}
 	if _, err := w.f.WriteAt(h[:], 0); err != nil {
-		return err
-	}
-	if _, err := w.f.Seek(int64(walHeaderLen), io.SeekStart); err != nil {
 		return err
 	}
 	if err := w.f.Sync(); err != nil {

@@ -63,7 +63,7 @@ func TestRecoverFromWriteAheadFile(t *testing.T) {
 	if err := w.append([][]byte{entryBytes(t, 4), entryBytes(t, 5), entryBytes(t, 6), entryBytes(t, 7)}); err != nil {
 		t.Fatal(err)
 	}
-	w.f.Write([]byte{0, 0, 1, 0, 0, 0})
+	w.f.WriteAt([]byte{0, 0, 1, 0, 0, 0}, w.size) // a torn record after the last one
 	w.close()
 
 	l, err = Open(ctx, Options{Dir: dir, Keys: keys, CheckpointInterval: 100 * time.Millisecond})
