@@ -494,11 +494,17 @@ type Record struct {
 }
 
 // Read returns up to n entries starting at index from, among the first size entries.
+// Entries not yet in the tree are waited for. The bundles are read at the tree's current size
+// (a tree size the tree has not reached has no files yet).
 func (l *Log) Read(ctx context.Context, from, n, size uint64) ([]Record, error) {
-	if err := l.waitIntegrated(ctx, min(from+n, size)); err != nil {
+	end := min(from+n, size)
+	if from >= end {
+		return nil, nil
+	}
+	if err := l.waitIntegrated(ctx, end); err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
-	return ReadEntries(ctx, l.reader, from, n, size)
+	return ReadEntries(ctx, l.reader, from, end-from, max(end, l.integrated.Load()))
 }
 
 // ReadEntries reads up to n entries from src starting at from, among the first size entries.
