@@ -8,6 +8,7 @@ import (
 	"hash/crc32"
 	"io"
 	"os"
+	"path/filepath"
 )
 
 // The write-ahead file makes entries durable with one write and one fdatasync per group; the
@@ -20,6 +21,7 @@ import (
 // At start, records the tree does not hold yet are added before anything else; a torn record at
 // the end (a crash mid-write, never acknowledged) is cut off.
 type wal struct {
+	path string
 	f    *os.File
 	base uint64 // tree size when the file was last emptied
 	size int64
@@ -40,7 +42,7 @@ func openWAL(path string) (*wal, [][]byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	w := &wal{f: f}
+	w := &wal{path: path, f: f}
 	fail := func(err error) (*wal, [][]byte, error) {
 		f.Close()
 		return nil, nil, err
@@ -119,21 +121,47 @@ func (w *wal) append(recs [][]byte) error {
 }
 
 // reset empties the file once everything in it is in the tree, which now holds base entries.
+// The new file is written beside the old one, synced and renamed over it, and the directory is
+// synced: a crash leaves either the old file or the new one, never a torn header.
 func (w *wal) reset(base uint64) error {
 	var h [walHeaderLen]byte
 	copy(h[:], walMagic)
 	binary.BigEndian.PutUint64(h[len(walMagic):], base)
-	if err := w.f.Truncate(0); err != nil {
+	path := w.path
+	tmp := path + ".new"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_RDWR, 0o600)
+	if err != nil {
 		return err
 	}
-	if _, err := w.f.WriteAt(h[:], 0); err != nil {
+	if _, err := f.Write(h[:]); err != nil {
+		f.Close()
 		return err
 	}
-	if err := w.f.Sync(); err != nil {
+	if err := f.Sync(); err != nil {
+		f.Close()
 		return err
 	}
-	w.base, w.size = base, int64(walHeaderLen)
+	if err := os.Rename(tmp, path); err != nil {
+		f.Close()
+		return err
+	}
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		f.Close()
+		return err
+	}
+	w.f.Close()
+	w.f, w.base, w.size = f, base, int64(walHeaderLen)
 	return nil
+}
+
+// syncDir makes a rename in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 func (w *wal) close() error { return w.f.Close() }
