@@ -86,7 +86,7 @@ func (l *Loader) Load(ctx context.Context, conn *sql.Conn, path, table string, w
 // types are sniffed. rejects, if set, names the rejects tables to fill instead of failing.
 func (l *Loader) readCSV(path string, cols []connectors.Column, rejects string) string {
 	var b strings.Builder
-	b.WriteString("read_csv(" + duck.Quote(path))
+	b.WriteString("read_csv(" + duck.Quote(path) + ", hive_partitioning=false") // a directory named k=v is not a column
 	b.WriteString(`, header=true, delim=',', quote='"', escape='"', comment='', skip=0, encoding='utf-8'`)
 	b.WriteString(", strict_mode=true, null_padding=false, max_line_size=" + strconv.Itoa(MaxLineSize))
 	if cols != nil {

@@ -50,7 +50,7 @@ func (l *Loader) Load(ctx context.Context, conn *sql.Conn, path, table string, w
 	if st.Size() == 0 {
 		return &connectors.InputError{Format: format, Kind: connectors.KindEmpty, Detail: "the file is empty"}
 	}
-	opts := ", format='newline_delimited', records=true, maximum_object_size=" + strconv.Itoa(MaxLineSize)
+	opts := ", format='newline_delimited', records=true, hive_partitioning=false, maximum_object_size=" + strconv.Itoa(MaxLineSize)
 	if l.SampleSize > 0 {
 		opts += ", sample_size=" + strconv.Itoa(l.SampleSize)
 	}

@@ -32,7 +32,7 @@ func (l *Loader) Load(ctx context.Context, conn *sql.Conn, path, table string, w
 	if st.Size() == 0 {
 		return &connectors.InputError{Format: format, Kind: connectors.KindEmpty, Detail: "the file is empty"}
 	}
-	src := "read_parquet(" + duck.Quote(path) + ")"
+	src := "read_parquet(" + duck.Quote(path) + ", hive_partitioning=false)" // a directory named k=v is not a column
 	got, err := connectors.Describe(ctx, conn, "DESCRIBE SELECT * FROM "+src)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -102,7 +102,7 @@ func (l *Loader) Load(ctx context.Context, conn *sql.Conn, path, table string, w
 
 // diagnose finds the first row whose value does not convert; otherwise the file is damaged.
 func diagnose(ctx context.Context, conn *sql.Conn, path string, casts []connectors.Column) error {
-	src := "read_parquet(" + duck.Quote(path) + ", file_row_number=true)"
+	src := "read_parquet(" + duck.Quote(path) + ", hive_partitioning=false, file_row_number=true)"
 	var first *connectors.InputError
 	for _, c := range casts {
 		id := duck.Ident(c.Name)

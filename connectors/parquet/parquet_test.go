@@ -167,3 +167,30 @@ func corruptMiddle(b []byte) []byte {
 	}
 	return b
 }
+
+// TestLoadFromKeyValueDirectory: a file under a directory named like a hive partition
+// ("year=2026") is one file, not a partitioned dataset with an extra column.
+func TestLoadFromKeyValueDirectory(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "year=2026")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "in.parquet")
+	writeParquet(t, file, goodQuery)
+	conn := open(t, file)
+	if err := (&parquet.Loader{}).Load(ctx, conn, file, "t", nil); err != nil {
+		t.Fatal(err)
+	}
+	var cols, n int
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM information_schema.columns WHERE table_name = 't'").Scan(&cols); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM t").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if cols != 5 || n != 1000 {
+		t.Fatalf("%d columns, %d rows; want 5 and 1000", cols, n)
+	}
+}
