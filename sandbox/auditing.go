@@ -40,11 +40,8 @@ func (sb *Sandbox) LogInfo(ctx context.Context) (LogInfo, error) {
 // Journal gives in-process tools (the demo, tests, benchmarks) the job log itself.
 func (sb *Sandbox) Journal() *audit.Log { return sb.journal }
 
-// LoggedEntry is one decoded entry of the job log with its index.
-type LoggedEntry struct {
-	Index uint64 `json:"index"`
-	audit.Entry
-}
+// LoggedEntry is the audit API's document (package audit).
+type LoggedEntry = audit.LoggedEntry
 
 // MaxAuditPage is the most entries one call returns.
 const MaxAuditPage = 1000
@@ -74,14 +71,8 @@ func (sb *Sandbox) AuditEntries(ctx context.Context, from, limit uint64) ([]Logg
 	return out, info.Size, nil
 }
 
-// Proof is an inclusion proof of one entry in the tree of a checkpoint.
-type Proof struct {
-	Index    uint64   `json:"index"`
-	Size     uint64   `json:"size"`
-	LeafHash []byte   `json:"leaf_hash"`
-	Hashes   [][]byte `json:"hashes"`
-	Entry    []byte   `json:"entry"` // the entry's logged bytes
-}
+// Proof is the audit API's document (package audit).
+type Proof = audit.Proof
 
 // AuditProof proves entry index is in the tree of the given size (0: the latest checkpoint's).
 func (sb *Sandbox) AuditProof(ctx context.Context, index, size uint64) (Proof, error) {
@@ -149,16 +140,8 @@ func (sb *Sandbox) Job(ctx context.Context, actor catalog.Principal, id string) 
 	return j, nil
 }
 
-// ReplayResult compares a job's recorded result with a re-run.
-type ReplayResult struct {
-	Job               string `json:"job"`
-	RecordedDigest    string `json:"recorded_digest"`
-	ReplayedDigest    string `json:"replayed_digest"`
-	Match             bool   `json:"match"`
-	RecordedWorkspace string `json:"recorded_workspace"`
-	ReplayedWorkspace string `json:"replayed_workspace"`
-	LogIndex          uint64 `json:"log_index"`
-}
+// ReplayResult is the audit API's document (package audit).
+type ReplayResult = audit.ReplayResult
 
 // Replay re-runs a released job from its recorded inputs: it checks the index's record against
 // the job log's entry, rebuilds the workspace from the recorded recipe (dataset versions, rules

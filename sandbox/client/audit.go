@@ -46,11 +46,8 @@ func (c *Client) Checkpoint(ctx context.Context) ([]byte, error) {
 	return c.raw(ctx, "/v1/audit/checkpoint")
 }
 
-// LoggedEntry is one decoded entry of the job log.
-type LoggedEntry struct {
-	Index uint64 `json:"index"`
-	audit.Entry
-}
+// LoggedEntry is the audit API's document (package audit).
+type LoggedEntry = audit.LoggedEntry
 
 // AuditPage is a page of GET /v1/audit/entries.
 type AuditPage struct {
@@ -66,14 +63,8 @@ func (c *Client) AuditEntries(ctx context.Context, from, limit uint64) (AuditPag
 	return p, err
 }
 
-// Proof is an inclusion proof as GET /v1/audit/proof returns it.
-type Proof struct {
-	Index    uint64   `json:"index"`
-	Size     uint64   `json:"size"`
-	LeafHash []byte   `json:"leaf_hash"`
-	Hashes   [][]byte `json:"hashes"`
-	Entry    []byte   `json:"entry"`
-}
+// Proof is the audit API's document (package audit).
+type Proof = audit.Proof
 
 // AuditProof is GET /v1/audit/proof (auditor role); size 0 means the latest checkpoint's.
 func (c *Client) AuditProof(ctx context.Context, index, size uint64) (Proof, error) {
@@ -89,16 +80,8 @@ func (c *Client) Job(ctx context.Context, id string) (catalog.Job, error) {
 	return j, err
 }
 
-// ReplayResult is what POST /v1/audit/replay/{job} returns.
-type ReplayResult struct {
-	Job               string `json:"job"`
-	RecordedDigest    string `json:"recorded_digest"`
-	ReplayedDigest    string `json:"replayed_digest"`
-	Match             bool   `json:"match"`
-	RecordedWorkspace string `json:"recorded_workspace"`
-	ReplayedWorkspace string `json:"replayed_workspace"`
-	LogIndex          uint64 `json:"log_index"`
-}
+// ReplayResult is the audit API's document (package audit).
+type ReplayResult = audit.ReplayResult
 
 // Replay is POST /v1/audit/replay/{job} (auditor role).
 func (c *Client) Replay(ctx context.Context, job string) (ReplayResult, error) {
