@@ -17,9 +17,9 @@ import (
 // DefaultLogOrigin names the job log in its checkpoints when Options.LogOrigin is empty.
 const DefaultLogOrigin = "inviso.sandbox/job-log"
 
-// AppendFunc appends one entry to the job log and returns once it is durable, with a future
-// of its index in the tree.
-type AppendFunc func(ctx context.Context, e audit.Entry) (audit.IndexFuture, error)
+// AppendFunc appends one encoded entry to the job log and returns once it is durable, with a
+// future of its index in the tree.
+type AppendFunc func(ctx context.Context, entry []byte) (audit.IndexFuture, error)
 
 // openJournal opens the job log and its signing key.
 func (sb *Sandbox) openJournal(ctx context.Context) error {
@@ -34,7 +34,7 @@ func (sb *Sandbox) openJournal(ctx context.Context) error {
 	if sb.journal, err = audit.Open(ctx, audit.Options{Dir: filepath.Join(sb.opt.DataDir, "log"), Keys: keys, Logger: sb.log}); err != nil {
 		return err
 	}
-	sb.append = sb.journal.AppendDurable
+	sb.append = sb.journal.AppendRaw
 	if sb.opt.WrapAppend != nil {
 		sb.append = sb.opt.WrapAppend(sb.append)
 	}
@@ -54,7 +54,11 @@ func (sb *Sandbox) recordChange(ctx context.Context, ch catalog.Change) (uint64,
 
 // appendIndexed appends an entry and waits for its index in the tree.
 func (sb *Sandbox) appendIndexed(ctx context.Context, e audit.Entry) (uint64, error) {
-	idx, err := sb.append(ctx, e)
+	b, err := e.Encode()
+	if err != nil {
+		return 0, err
+	}
+	idx, err := sb.append(ctx, b)
 	if err != nil {
 		return 0, err
 	}
@@ -74,7 +78,8 @@ func (sb *Sandbox) recordJob(ctx context.Context, j catalog.Job) error {
 		return fault.Wrap(err, fault.Internal, "encode job record")
 	}
 	e.Grant, e.Time = j.Grant, j.CreatedAt
-	if _, err := e.Encode(); err != nil {
+	entry, err := e.Encode()
+	if err != nil {
 		// Over the entry size limit (a very long query): log the texts by digest only. The
 		// index keeps the texts, and replay checks them against these digests.
 		body.SQL, body.Rewritten = "", ""
@@ -83,8 +88,11 @@ func (sb *Sandbox) recordJob(ctx context.Context, j catalog.Job) error {
 			return fault.Wrap(err, fault.Internal, "encode job record")
 		}
 		e.Grant, e.Time = j.Grant, j.CreatedAt
+		if entry, err = e.Encode(); err != nil {
+			return fault.Wrap(err, fault.Internal, "encode job record")
+		}
 	}
-	idx, err := sb.append(context.WithoutCancel(ctx), e) // durable: enough to release
+	idx, err := sb.append(context.WithoutCancel(ctx), entry) // durable: enough to release
 	if err != nil {
 		sb.log.Error("job log write failed; nothing is released", "job", j.ID, "error", fault.Redact(err))
 		return fault.Wrap(err, fault.AuditUnavailable, "the job could not be written to the job log; nothing was released")

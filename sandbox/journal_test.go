@@ -23,11 +23,11 @@ import (
 type faultyLog struct{ broken atomic.Bool }
 
 func (f *faultyLog) wrap(next AppendFunc) AppendFunc {
-	return func(ctx context.Context, e audit.Entry) (audit.IndexFuture, error) {
+	return func(ctx context.Context, entry []byte) (audit.IndexFuture, error) {
 		if f.broken.Load() {
 			return nil, errors.New("write .inviso-wal: no space left on device")
 		}
-		return next(ctx, e)
+		return next(ctx, entry)
 	}
 }
 
@@ -308,7 +308,7 @@ func TestLifecycleEventsLogged(t *testing.T) {
 	w := newWorld(t, func(o *Options) { o.DataDir = dir })
 	g := w.grant(t, w.dev, "expiring", false)
 	count := func(sb *Sandbox, kind string) int {
-		evs, err := sb.catalog.Events(ctx, catalog.EventFilter{Kind: kind})
+		evs, err := sb.catalog.EventsOf(ctx, kind)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -323,7 +323,7 @@ func TestLifecycleEventsLogged(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	evs, _ := w.sb.catalog.Events(ctx, catalog.EventFilter{Kind: audit.KindGrantExpired})
+	evs, _ := w.sb.catalog.EventsOf(ctx, audit.KindGrantExpired)
 	if len(evs) != 1 || evs[0].Subject != g.ID || evs[0].Actor != "system" {
 		t.Fatalf("expiry events %+v", evs)
 	}

@@ -37,7 +37,7 @@ func (sb *Sandbox) policyLoaded(ctx context.Context) error {
 		return nil
 	}
 	digest, files := b.Bundle()
-	evs, err := sb.catalog.Events(ctx, catalog.EventFilter{Kind: audit.KindPolicyLoaded})
+	evs, err := sb.catalog.EventsOf(ctx, audit.KindPolicyLoaded)
 	if err != nil {
 		return err
 	}
@@ -69,7 +69,7 @@ func (sb *Sandbox) recordExpiries(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	logged, err := sb.catalog.Events(ctx, catalog.EventFilter{Kind: audit.KindGrantExpired})
+	logged, err := sb.catalog.EventsOf(ctx, audit.KindGrantExpired)
 	if err != nil {
 		return err
 	}

@@ -103,6 +103,19 @@ type grantLife struct {
 	revokedAt time.Time
 }
 
+// observeGrant follows the grant an entry carries, if it carries one.
+func observeGrant(lives map[string]*grantLife, e audit.Entry, p report.Period) error {
+	g, ok, err := logGrant(e)
+	if err != nil || !ok {
+		return err
+	}
+	if lives[g.ID] == nil {
+		lives[g.ID] = &grantLife{}
+	}
+	lives[g.ID].observe(e, g, p)
+	return nil
+}
+
 func (l *grantLife) observe(e audit.Entry, g catalog.Grant, p report.Period) {
 	l.latest = g
 	if e.Time.Before(p.To) {
@@ -199,14 +212,7 @@ func (sb *Sandbox) QuarterlyReport(ctx context.Context, actor catalog.Principal,
 				}
 			}
 		default:
-			g, ok, err := logGrant(e)
-			if err != nil || !ok {
-				return err
-			}
-			if lives[g.ID] == nil {
-				lives[g.ID] = &grantLife{}
-			}
-			lives[g.ID].observe(e, g, p)
+			return observeGrant(lives, e, p)
 		}
 		return nil
 	})
@@ -393,14 +399,7 @@ func (sb *Sandbox) SourcesReport(ctx context.Context, actor catalog.Principal, p
 				}
 			}
 		default:
-			g, ok, err := logGrant(e)
-			if err != nil || !ok {
-				return err
-			}
-			if lives[g.ID] == nil {
-				lives[g.ID] = &grantLife{}
-			}
-			lives[g.ID].observe(e, g, p)
+			return observeGrant(lives, e, p)
 		}
 		return nil
 	})

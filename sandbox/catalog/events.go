@@ -179,43 +179,9 @@ func (c *Catalog) JobsUsed(ctx context.Context) (map[string]int, error) {
 	return out, wrap("count jobs", rows.Err())
 }
 
-// EventFilter selects events; zero fields select everything.
-type EventFilter struct {
-	Grant, Actor, Kind string
-	From, To           time.Time // at ≥ From, at < To
-	Limit              int
-}
-
-// Events lists indexed events in log order.
-func (c *Catalog) Events(ctx context.Context, f EventFilter) ([]Event, error) {
-	q := "SELECT idx, logged_at, actor, kind, subject, grant_id FROM events WHERE 1=1"
-	var args []any
-	if f.Grant != "" {
-		q += " AND grant_id = ?"
-		args = append(args, f.Grant)
-	}
-	if f.Actor != "" {
-		q += " AND actor = ?"
-		args = append(args, f.Actor)
-	}
-	if f.Kind != "" {
-		q += " AND kind = ?"
-		args = append(args, f.Kind)
-	}
-	if !f.From.IsZero() {
-		q += " AND logged_at >= ?"
-		args = append(args, f.From)
-	}
-	if !f.To.IsZero() {
-		q += " AND logged_at < ?"
-		args = append(args, f.To)
-	}
-	q += " ORDER BY idx"
-	if f.Limit > 0 {
-		q += " LIMIT ?"
-		args = append(args, f.Limit)
-	}
-	rows, err := c.db.QueryContext(ctx, q, args...)
+// EventsOf lists the indexed events of one kind, in log order.
+func (c *Catalog) EventsOf(ctx context.Context, kind string) ([]Event, error) {
+	rows, err := c.db.QueryContext(ctx, "SELECT idx, logged_at, actor, kind, subject, grant_id FROM events WHERE kind = ? ORDER BY idx", kind)
 	if err != nil {
 		return nil, wrap("list events", err)
 	}
@@ -231,32 +197,6 @@ func (c *Catalog) Events(ctx context.Context, f EventFilter) ([]Event, error) {
 		out = append(out, e)
 	}
 	return out, wrap("list events", rows.Err())
-}
-
-// Jobs lists job records, optionally of one grant, in log order.
-func (c *Catalog) Jobs(ctx context.Context, grant string) ([]Job, error) {
-	q, args := "SELECT body FROM jobs", []any{}
-	if grant != "" {
-		q, args = q+" WHERE grant_id = ?", append(args, grant)
-	}
-	rows, err := c.db.QueryContext(ctx, q+" ORDER BY log_index", args...)
-	if err != nil {
-		return nil, wrap("list jobs", err)
-	}
-	defer rows.Close()
-	var out []Job
-	for rows.Next() {
-		var body string
-		if err := rows.Scan(&body); err != nil {
-			return nil, wrap("list jobs", err)
-		}
-		var j Job
-		if err := json.Unmarshal([]byte(body), &j); err != nil {
-			return nil, wrap("list jobs", err)
-		}
-		out = append(out, j)
-	}
-	return out, wrap("list jobs", rows.Err())
 }
 
 // DropIndexed removes jobs and their events from the index, as a crash before their index
