@@ -192,17 +192,28 @@ func (sb *Sandbox) Replay(ctx context.Context, actor catalog.Principal, id strin
 	if err != nil {
 		return ReplayResult{}, err
 	}
-	rw, err := sb.parser.Rewrite(tree, analysis, schema)
-	if err != nil {
-		return ReplayResult{}, err
-	}
 	rerun := catalog.Job{ID: j.ID, Timings: map[string]int64{}}
-	if rerun.Rewritten, err = sb.parser.Deparse(ctx, rw.Tree()); err != nil {
-		return ReplayResult{}, err
-	}
-	res, err := sb.execute(ctx, &rerun, g, path, analysis, rw)
-	if err != nil {
-		return ReplayResult{}, err
+	var res *QueryResult
+	if g.DP != nil {
+		// The job id seeds its noise and its contribution bounds: the same draws come again.
+		plan, mech, err := sb.planDP(ctx, &rerun, g, tree, analysis, schema)
+		if err != nil {
+			return ReplayResult{}, err
+		}
+		if res, err = sb.executeDP(ctx, &rerun, g, path, plan, mech); err != nil {
+			return ReplayResult{}, err
+		}
+	} else {
+		rw, err := sb.parser.Rewrite(tree, analysis, schema)
+		if err != nil {
+			return ReplayResult{}, err
+		}
+		if rerun.Rewritten, err = sb.parser.Deparse(ctx, rw.Tree()); err != nil {
+			return ReplayResult{}, err
+		}
+		if res, err = sb.execute(ctx, &rerun, g, path, analysis, rw); err != nil {
+			return ReplayResult{}, err
+		}
 	}
 	res.Release()
 	out.ReplayedDigest = rerun.ResultDigest

@@ -429,7 +429,7 @@ func (sb *Sandbox) build(ctx context.Context, g catalog.Grant, path string, rc *
 	for _, t := range res.Tables {
 		wt := catalog.WorkspaceTable{Name: t.Name, Rows: t.Rows, MaxRowsPerUnit: t.MaxRowsPerUnit, ExcludedByConsent: t.ExcludedByConsent, ExcludedNoUnit: t.ExcludedNoUnit}
 		for _, c := range t.Columns {
-			wt.Columns = append(wt.Columns, catalog.WorkspaceColumn{Name: c.Name, Type: c.Type, Class: c.Class, Usage: c.Usage, Unit: c.Unit})
+			wt.Columns = append(wt.Columns, catalog.WorkspaceColumn{Name: c.Name, Type: c.Type, Class: c.Class, Usage: c.Usage, Unit: c.Unit, Lo: c.Lo, Hi: c.Hi})
 		}
 		b.ws.Tables = append(b.ws.Tables, wt)
 	}
@@ -452,7 +452,7 @@ func (sb *Sandbox) Grant(ctx context.Context, actor catalog.Principal, id string
 	if g.Developer != actor.ID && !actor.Has(catalog.RoleImplementer) && !actor.Has(catalog.RoleAuditor) && !actor.Has(catalog.RoleAdmin) {
 		return catalog.Grant{}, fault.E(fault.NotFound, "no grant %q", id) // do not confirm it exists
 	}
-	g.JobsUsed = sb.ledger.of(g.ID)
+	sb.withUsage(&g)
 	return g, nil
 }
 
@@ -465,7 +465,7 @@ func (sb *Sandbox) Grants(ctx context.Context, actor catalog.Principal) ([]catal
 	out := []catalog.Grant{}
 	for _, g := range all {
 		if g.Developer == actor.ID || actor.Has(catalog.RoleImplementer) || actor.Has(catalog.RoleAuditor) || actor.Has(catalog.RoleAdmin) {
-			g.JobsUsed = sb.ledger.of(g.ID)
+			sb.withUsage(&g)
 			out = append(out, g)
 		}
 	}
@@ -558,5 +558,14 @@ func (sb *Sandbox) rebuildFollowers(ctx context.Context, dataset string) {
 			continue
 		}
 		sb.log.Info("workspace rebuilt for a new version", "grant", g.ID, "dataset", dataset)
+	}
+}
+
+// withUsage fills in what a grant has spent (jobs, and DP epsilon).
+func (sb *Sandbox) withUsage(g *catalog.Grant) {
+	u := sb.ledger.of(g.ID)
+	g.JobsUsed = u.Jobs
+	if g.DP != nil {
+		g.EpsilonSpent = float64(u.EpsilonMicro) / 1e6
 	}
 }

@@ -285,31 +285,63 @@ func (ix *indexer) run() {
 	}
 }
 
-// ledger holds each grant's jobs used: those the log records as run, plus those running now.
-// A job reserves its spend before it runs; the spend becomes durable with the job's log entry
-// and is given back if that entry cannot be written (then nothing was released).
+// ledger holds what each grant has spent: the jobs and the DP epsilon the log records as spent,
+// plus what jobs running now have reserved. Reservations are atomic, so concurrent jobs never
+// overspend either budget; a reservation is given back only when its job releases nothing.
 type ledger struct {
 	mu   sync.Mutex
-	used map[string]int
+	used map[string]catalog.Usage
 }
 
-func (l *ledger) reserve(g catalog.Grant) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.used[g.ID] >= g.JobBudget {
-		return fault.E(fault.BudgetExhausted, "grant %s has used all %d of its jobs", g.ID, g.JobBudget)
+// check is reserve without taking anything (for check_only).
+func (l *ledger) check(g catalog.Grant, eps int64) error {
+	if err := l.reserve(g, eps); err != nil {
+		return err
 	}
-	l.used[g.ID]++
+	l.giveBack(g.ID, eps, false)
 	return nil
 }
 
-func (l *ledger) giveBack(grant string) {
+// reserve takes one job and eps millionths of epsilon (0 for a job without DP) from the grant.
+func (l *ledger) reserve(g catalog.Grant, eps int64) error {
 	l.mu.Lock()
-	l.used[grant]--
+	defer l.mu.Unlock()
+	u := l.used[g.ID]
+	if u.Jobs >= g.JobBudget {
+		return fault.E(fault.BudgetExhausted, "grant %s has used all %d of its jobs", g.ID, g.JobBudget)
+	}
+	if eps > 0 {
+		total := g.DP.TotalMicro()
+		if u.EpsilonMicro+eps > total {
+			left := float64(total-u.EpsilonMicro) / 1e6
+			return fault.E(fault.BudgetExhausted, "grant %s has epsilon %.6g of its privacy budget %g left; a query spends %g",
+				g.ID, left, g.DP.Epsilon, float64(eps)/1e6).With(fault.Reason{Code: "budget_exhausted",
+				Message: fmt.Sprintf("privacy budget left: epsilon %.6g; a query needs %g", left, float64(eps)/1e6)})
+		}
+	}
+	u.Jobs++
+	u.EpsilonMicro += eps
+	if l.used == nil {
+		l.used = map[string]catalog.Usage{}
+	}
+	l.used[g.ID] = u
+	return nil
+}
+
+// giveBack returns a reservation whose job released nothing. keepJob keeps the job counted (a
+// job that ran and failed spent its turn, but no privacy: nothing was released).
+func (l *ledger) giveBack(grant string, eps int64, keepJob bool) {
+	l.mu.Lock()
+	u := l.used[grant]
+	if !keepJob {
+		u.Jobs--
+	}
+	u.EpsilonMicro -= eps
+	l.used[grant] = u
 	l.mu.Unlock()
 }
 
-func (l *ledger) of(grant string) int {
+func (l *ledger) of(grant string) catalog.Usage {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.used[grant]

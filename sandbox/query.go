@@ -45,6 +45,8 @@ type QueryResult struct {
 	Batches    []arrow.RecordBatch
 	Rows       int64
 	Suppressed int64
+	// DP is set when the grant releases with differential privacy: how to read the noise.
+	DP *catalog.DPInfo
 }
 
 // Release frees the result's batches.
@@ -73,6 +75,7 @@ type grantInput struct {
 	JobBudget  int            `json:"job_budget"`
 	JobsUsed   int            `json:"jobs_used"`
 	JobKinds   []string       `json:"job_kinds"`
+	DP         *catalog.DP    `json:"dp,omitempty"`
 	Tables     sqlgate.Schema `json:"tables"`
 }
 
@@ -82,7 +85,7 @@ func schemaOfGrant(g catalog.Grant) sqlgate.Schema {
 	for _, t := range g.Workspace.Tables {
 		cols := map[string]sqlgate.Column{}
 		for _, c := range t.Columns {
-			cols[strings.ToLower(c.Name)] = sqlgate.Column{Type: c.Type, Class: string(c.Class), Usage: string(c.Usage), Unit: c.Unit}
+			cols[strings.ToLower(c.Name)] = sqlgate.Column{Type: c.Type, Class: string(c.Class), Usage: string(c.Usage), Unit: c.Unit, Lo: c.Lo, Hi: c.Hi}
 		}
 		s[strings.ToLower(t.Name)] = sqlgate.Table{Columns: cols, MaxRowsPerUnit: t.MaxRowsPerUnit}
 	}
@@ -107,7 +110,7 @@ func (sb *Sandbox) Query(ctx context.Context, actor catalog.Principal, grantID, 
 	if g.Developer != actor.ID {
 		return nil, fault.E(fault.NotFound, "no grant %q", grantID)
 	}
-	g.JobsUsed = sb.ledger.of(g.ID)
+	g.JobsUsed = sb.ledger.of(g.ID).Jobs
 	job := catalog.Job{ID: catalog.NewJobID(), Grant: g.ID, Principal: actor.ID, Kind: "sql", SQL: text, SQLDigest: audit.Digest([]byte(text)),
 		Workspace: g.Workspace.Digest, Versions: g.Workspace.Sources, Engine: sb.engineVersion, Timings: timings, CreatedAt: sb.opt.Clock(),
 		Recipe: &catalog.Recipe{Pins: g.Pins, Rules: g.RuleVersions, Consents: g.ConsentSets}}
@@ -142,7 +145,7 @@ func (sb *Sandbox) Query(ctx context.Context, actor catalog.Principal, grantID, 
 	in := policyInput{
 		Now: sb.opt.Clock().UTC().Format(time.RFC3339Nano), Principal: actor, Job: map[string]string{"kind": "sql"},
 		Grant: grantInput{ID: g.ID, State: string(g.State), Developer: g.Developer, ValidUntil: g.ValidUntil.UTC().Format(time.RFC3339Nano),
-			K: g.K, JobBudget: g.JobBudget, JobsUsed: g.JobsUsed, JobKinds: g.JobKinds, Tables: schema},
+			K: g.K, JobBudget: g.JobBudget, JobsUsed: g.JobsUsed, JobKinds: g.JobKinds, DP: g.DP, Tables: schema},
 		Query: analysis,
 	}
 	dec, err := sb.decider.Decide(ctx, in)
@@ -167,6 +170,21 @@ func (sb *Sandbox) Query(ctx context.Context, actor catalog.Principal, grantID, 
 	if !dec.Allow {
 		return refuse(fault.E(fault.PolicyDenied, "the policy refused the query (%d reason(s))", len(dec.Reasons)).With(dec.Reasons...))
 	}
+	// With DP the query must also have a bounded sensitivity and fit in the budget left.
+	var dpPlan *sqlgate.DPPlan
+	var mech dpMechanism
+	if g.DP != nil {
+		t3 := time.Now()
+		if dpPlan, mech, err = sb.planDP(ctx, &job, g, tree, analysis, schema); err != nil {
+			return refuse(err)
+		}
+		mark("rewrite", t3)
+		if checkOnly {
+			if err := sb.ledger.check(g, mech.total()); err != nil {
+				return refuse(err)
+			}
+		}
+	}
 	if checkOnly {
 		job.State = catalog.JobChecked
 		if err := sb.recordJob(ctx, job); err != nil {
@@ -175,38 +193,50 @@ func (sb *Sandbox) Query(ctx context.Context, actor catalog.Principal, grantID, 
 		return &QueryResult{Job: job.ID, CheckOnly: true, Decision: dec}, nil
 	}
 
-	t3 := time.Now()
-	rw, err := sb.parser.Rewrite(tree, analysis, schema)
-	if err != nil {
-		return refuse(err)
+	var rw *sqlgate.Rewritten
+	if dpPlan == nil {
+		t3 := time.Now()
+		if rw, err = sb.parser.Rewrite(tree, analysis, schema); err != nil {
+			return refuse(err)
+		}
+		if job.Rewritten, err = sb.parser.Deparse(ctx, rw.Tree()); err != nil {
+			return refuse(err)
+		}
+		mark("rewrite", t3)
 	}
-	exec, err := sb.parser.Deparse(ctx, rw.Tree())
-	if err != nil {
-		return refuse(err)
-	}
-	job.Rewritten = exec
-	mark("rewrite", t3)
 	// The spend is reserved before the job runs, so concurrent jobs never overspend; it is
-	// given back only if the job's record cannot be written (then nothing is released).
-	if err := sb.ledger.reserve(g); err != nil {
+	// given back when the job releases nothing (a failed job still used its turn).
+	eps := mech.total()
+	if err := sb.ledger.reserve(g, eps); err != nil {
 		return refuse(err)
 	}
-	res, err := sb.execute(ctx, &job, g, sb.workspacePath(file), analysis, rw)
+	var res *QueryResult
+	if dpPlan != nil {
+		res, err = sb.executeDP(ctx, &job, g, sb.workspacePath(file), dpPlan, mech)
+	} else {
+		res, err = sb.execute(ctx, &job, g, sb.workspacePath(file), analysis, rw)
+	}
 	if err != nil {
+		sb.ledger.giveBack(g.ID, eps, true)
 		job.State = catalog.JobFailed
 		job.Error = fault.Public(err).Message
 		sb.log.Warn("query failed", "job", job.ID, "grant", g.ID, "error", fault.Redact(err))
 		if lerr := sb.recordJob(ctx, job); lerr != nil {
-			sb.ledger.giveBack(g.ID)
+			sb.ledger.giveBack(g.ID, 0, false)
 			return nil, lerr
 		}
 		return nil, withJob(err, job.ID)
+	}
+	if res.DP != nil {
+		u := sb.ledger.of(g.ID)
+		total := g.DP.TotalMicro()
+		res.DP.Budget = catalog.BudgetInfo{Total: g.DP.Epsilon, Spent: float64(u.EpsilonMicro) / 1e6, Remaining: float64(total-u.EpsilonMicro) / 1e6}
 	}
 	res.Decision = dec
 	// The record of the release is durable before anything is handed out (fail closed).
 	t5 := time.Now()
 	if err := sb.recordJob(ctx, job); err != nil {
-		sb.ledger.giveBack(g.ID)
+		sb.ledger.giveBack(g.ID, eps, false)
 		res.Release()
 		return nil, err
 	}

@@ -79,6 +79,7 @@ type redTeam struct {
 	sb    *Sandbox
 	dev   catalog.Principal
 	grant catalog.Grant
+	dp    catalog.Grant // the same scenario with differential privacy
 	ws    *sql.DB // the grant's workspace, read-only: ground truth for recomputation
 	parse *sql.DB // an empty in-memory instance: json_serialize_sql for recomputation
 
@@ -174,6 +175,21 @@ func newRedTeam(tb testing.TB) *redTeam {
 	}
 	if rt.grant.K != rtK {
 		tb.Fatalf("grant k = %d, want %d", rt.grant.K, rtK)
+	}
+	sdp, err := sb.RequestScenario(ctx, rt.dev, catalog.ScenarioRequest{
+		Name: "redteam_dp", Purpose: "measure benefit coverage by district", Use: catalog.PublicInterest,
+		Datasets: map[string][]string{"citizens": {"person_id", "district", "gender", "birth_date", "income"}},
+		JobKinds: []string{"sql"}, ValidUntil: now.Add(30 * 24 * time.Hour), K: rtK,
+		DP: &catalog.DP{Epsilon: 10, EpsilonPerQuery: 1},
+	})
+	if err != nil {
+		tb.Fatalf("request: %v %+v", err, fault.Public(err).Reasons)
+	}
+	if _, err := sb.ConsentScenario(ctx, ca, sdp.ID); err != nil {
+		tb.Fatal(err)
+	}
+	if rt.dp, err = sb.ApproveScenario(ctx, impl, sdp.ID); err != nil {
+		tb.Fatalf("approve: %v %+v", err, fault.Public(err).Reasons)
 	}
 
 	// A byte-for-byte copy of the workspace, opened read-only: DuckDB shares one instance per
@@ -958,7 +974,8 @@ func TestRedTeam(t *testing.T) {
 		})
 	}
 	t.Run("oracles", func(t *testing.T) { rt.oracles(t) })
-	t.Run("differencing", func(t *testing.T) { rt.differencing(t) })
+	t.Run("differencing", func(t *testing.T) { rt.differencing(t, rt.grant) })
+	t.Run("differencing under DP", func(t *testing.T) { rt.differencing(t, rt.dp) })
 
 	families := make([]string, 0, len(tally))
 	for f := range tally {
@@ -1032,19 +1049,23 @@ func rtVerdict(o rtOutcome) string {
 
 // differencing runs the textbook differencing pair: two allowed queries whose populations
 // differ by one person, the female canary. A size threshold alone cannot stop it (the issue's
-// threat model says so; noise and budgets are the answer), so the difference is logged as a
-// known limitation, not failed on.
-func (rt *redTeam) differencing(t *testing.T) {
+// threat model says so), so on the k-only grant the difference is logged as a known
+// limitation. On the DP grant noise and budgets are the answer, and that is asserted: the
+// difference is not the canary's income, and the noise each answer carries (its stated 95%
+// interval) is wider than the income itself, so the pair cannot tell the canary's presence.
+func (rt *redTeam) differencing(t *testing.T, g catalog.Grant) {
 	type agg struct{ n, sum float64 }
+	var info *catalog.DPInfo
 	run := func(q string) map[string]agg {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		res, err := rt.sb.Query(ctx, rt.dev, rt.grant.ID, q, false)
+		res, err := rt.sb.Query(ctx, rt.dev, g.ID, q, false)
 		if err != nil {
 			t.Logf("refused: %v", fault.Public(err))
 			return nil
 		}
 		defer res.Release()
+		info = res.DP
 		out := map[string]agg{}
 		for _, b := range res.Batches {
 			for i := 0; i < int(b.NumRows()); i++ {
@@ -1057,18 +1078,36 @@ func (rt *redTeam) differencing(t *testing.T) {
 		return out
 	}
 	c := rtCanaries[0]
-	all := run("SELECT gender, count(*), sum(income) FROM citizens WHERE district = '" + c.district + "' GROUP BY gender")
-	rest := run("SELECT gender, count(*), sum(income) FROM citizens WHERE district = '" + c.district + "' AND NOT (birth_date = 1900 AND gender = '女') GROUP BY gender")
+	all := run("SELECT gender, count(*) AS n, sum(income) AS s FROM citizens WHERE district = '" + c.district + "' GROUP BY gender")
+	rest := run("SELECT gender, count(*) AS n, sum(income) AS s FROM citizens WHERE district = '" + c.district + "' AND NOT (birth_date = 1900 AND gender = '女') GROUP BY gender")
 	if all == nil || rest == nil {
+		if g.DP != nil {
+			t.Fatal("the DP grant refused the differencing pair: it should answer it, with noise")
+		}
 		t.Logf("the differencing pair was refused")
 		return
 	}
 	a, r := all[c.gender], rest[c.gender]
-	if a.n-r.n == 1 && math.Abs(a.sum-r.sum-float64(c.income)) < 0.5 {
-		t.Logf("KNOWN LIMITATION (differencing): two released queries, each over groups of ≥ %d people, differ by one person; the difference is the canary's income %.0f. k-thresholds alone do not stop this.", rtK, a.sum-r.sum)
-	} else {
-		t.Logf("differencing pair: count difference %.0f, sum difference %.0f", a.n-r.n, a.sum-r.sum)
+	exact := a.n-r.n == 1 && math.Abs(a.sum-r.sum-float64(c.income)) < 0.5
+	if g.DP == nil {
+		if exact {
+			t.Logf("KNOWN LIMITATION (differencing): two released queries, each over groups of ≥ %d people, differ by one person; the difference is the canary's income %.0f. k-thresholds alone do not stop this.", rtK, a.sum-r.sum)
+		} else {
+			t.Logf("differencing pair: count difference %.0f, sum difference %.0f", a.n-r.n, a.sum-r.sum)
+		}
+		return
 	}
+	if exact {
+		t.Fatalf("LEAK differencing under DP: the pair gives the canary's income %d exactly", c.income)
+	}
+	// What one person can move a sum by is their income clamped to the column's bounds
+	// (citizensRules: hi 1,000,000); the noise must hide that much.
+	contribution := math.Min(float64(c.income), 1_000_000)
+	if info == nil || info.Noise["s"].CI95 <= contribution {
+		t.Fatalf("the noise of the sums (%+v) is not wider than one person's clamped income %.0f", info, contribution)
+	}
+	t.Logf("differencing under DP: sum difference %.0f vs the canary's income %d; each sum ±%.0f (95%%), budget left %g",
+		a.sum-r.sum, c.income, info.Noise["s"].CI95, info.Budget.Remaining)
 }
 
 // FuzzQuery: arbitrary query text is either refused, or every released group holds at least k

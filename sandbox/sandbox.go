@@ -127,7 +127,7 @@ func Open(ctx context.Context, opt Options) (_ *Sandbox, err error) {
 	if err := sb.reindex(ctx); err != nil {
 		return nil, err
 	}
-	used, err := sb.catalog.JobsUsed(ctx)
+	used, err := sb.catalog.Used(ctx)
 	if err != nil {
 		return nil, err
 	}

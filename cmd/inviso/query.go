@@ -2,12 +2,17 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/spf13/cobra"
+
+	"github.com/inviso/inviso/sandbox/client"
 )
 
 func newQueryCmd() *cobra.Command {
@@ -58,6 +63,7 @@ people are released. --check decides without running. Results print as a table, 
 					return err
 				}
 				fmt.Fprintf(cmd.ErrOrStderr(), "job %s: %d rows released (groups under k are left out, silently)\n", res.Job, len(res.Rows))
+				printNoise(cmd, res)
 				return nil
 			case "arrow", "csv", "parquet":
 			default:
@@ -126,4 +132,29 @@ people are released. --check decides without running. Results print as a table, 
 	cmd.Flags().StringVarP(&out, "out", "o", "", "output file for csv, arrow and parquet")
 	cmd.MarkFlagRequired("grant")
 	return cmd
+}
+
+// printNoise tells how to read a DP result: each noisy column's 95% interval, the threshold
+// groups passed and the budget left.
+func printNoise(cmd *cobra.Command, res client.QueryResult) {
+	if res.Budget == nil {
+		return
+	}
+	w := cmd.ErrOrStderr()
+	fmt.Fprintf(w, "differential privacy: groups released when their noisy count of people reached %d\n", res.Threshold)
+	for _, col := range res.Columns {
+		n, ok := res.Noise[col]
+		switch {
+		case !ok:
+		case n.Parts == nil:
+			fmt.Fprintf(w, "  %s: noisy (%s, epsilon %g), ±%g with 95%% probability\n", col, n.Mechanism, n.Epsilon, n.CI95)
+		default:
+			var parts []string
+			for _, k := range slices.Sorted(maps.Keys(n.Parts)) {
+				parts = append(parts, fmt.Sprintf("%s ±%g", k, n.Parts[k].CI95))
+			}
+			fmt.Fprintf(w, "  %s: computed from noisy parts (epsilon %g): %s (95%%)\n", col, n.Epsilon, strings.Join(parts, ", "))
+		}
+	}
+	fmt.Fprintf(w, "privacy budget: epsilon %g spent of %g, %g left\n", res.Budget.Spent, res.Budget.Total, res.Budget.Remaining)
 }

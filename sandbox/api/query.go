@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"mime"
 	"net/http"
 	"strings"
@@ -62,6 +63,14 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request, actor catalog.Pri
 // writeResult encodes a released result as the client asked.
 func (s *Server) writeResult(w http.ResponseWriter, r *http.Request, res *sandbox.QueryResult) error {
 	w.Header().Set("Cache-Control", "no-store")
+	if res.DP != nil {
+		// Whatever the encoding, the reader learns which columns are noisy and by how much.
+		b, err := json.Marshal(res.DP)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Inviso-DP", string(b))
+	}
 	switch resultType(r) {
 	case jsonType:
 		cols := []string{}
@@ -80,7 +89,11 @@ func (s *Server) writeResult(w http.ResponseWriter, r *http.Request, res *sandbo
 		}
 		// How many groups were suppressed is kept in the job record, never told: the count
 		// changes when one person joins or leaves a filter, which is itself a signal.
-		s.write(w, r, http.StatusOK, map[string]any{"job": res.Job, "columns": cols, "rows": rows})
+		body := map[string]any{"job": res.Job, "columns": cols, "rows": rows}
+		if res.DP != nil {
+			body["noise"], body["budget"], body["threshold"] = res.DP.Noise, res.DP.Budget, res.DP.Threshold
+		}
+		s.write(w, r, http.StatusOK, body)
 		return nil
 	case csvType:
 		w.Header().Set("Content-Type", csvType+"; charset=utf-8")

@@ -159,22 +159,24 @@ func (c *Catalog) IndexGap(ctx context.Context) (uint64, error) {
 	return uint64(gap), wrap("read index", err)
 }
 
-// JobsUsed counts, per grant, the jobs that spent budget (released or failed after running),
-// as the index records them.
-func (c *Catalog) JobsUsed(ctx context.Context) (map[string]int, error) {
-	rows, err := c.db.QueryContext(ctx, "SELECT grant_id, count(*) FROM jobs WHERE state IN (?, ?) GROUP BY grant_id", string(JobReleased), string(JobFailed))
+// Used sums, per grant, what jobs spent: the jobs that ran (released, or failed after running)
+// and the epsilon of released DP jobs, as the index of the job log records them.
+func (c *Catalog) Used(ctx context.Context) (map[string]Usage, error) {
+	rows, err := c.db.QueryContext(ctx, `SELECT grant_id, count(*),
+		coalesce(sum(CAST(json_extract(body, '$.dp.epsilon_micro') AS BIGINT)) FILTER (WHERE state = ?), 0)
+		FROM jobs WHERE state IN (?, ?) GROUP BY grant_id`, string(JobReleased), string(JobReleased), string(JobFailed))
 	if err != nil {
 		return nil, wrap("count jobs", err)
 	}
 	defer rows.Close()
-	out := map[string]int{}
+	out := map[string]Usage{}
 	for rows.Next() {
 		var g string
-		var n int
-		if err := rows.Scan(&g, &n); err != nil {
+		var u Usage
+		if err := rows.Scan(&g, &u.Jobs, &u.EpsilonMicro); err != nil {
 			return nil, wrap("count jobs", err)
 		}
-		out[g] = n
+		out[g] = u
 	}
 	return out, wrap("count jobs", rows.Err())
 }

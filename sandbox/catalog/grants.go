@@ -42,6 +42,9 @@ type Grant struct {
 	JobBudget  int                 `json:"job_budget"`
 	JobsUsed   int                 `json:"jobs_used"`
 	RoundTo    int                 `json:"round_to,omitempty"`
+	DP         *DP                 `json:"dp,omitempty"`
+	// EpsilonSpent is the DP budget spent so far (filled in when read, like JobsUsed).
+	EpsilonSpent float64 `json:"epsilon_spent,omitempty"`
 	// What the workspace was built from.
 	FollowLatest bool           `json:"follow_latest"`
 	Pins         map[string]int `json:"pins"`          // dataset → version
@@ -82,6 +85,9 @@ type WorkspaceColumn struct {
 	Class rules.Class `json:"class"`
 	Usage rules.Usage `json:"usage,omitempty"`
 	Unit  bool        `json:"privacy_unit,omitempty"`
+	// Lo and Hi are an aggregate_only column's clamp bounds (differential privacy).
+	Lo *float64 `json:"lo,omitempty"`
+	Hi *float64 `json:"hi,omitempty"`
 }
 
 // Effective returns g with its state as of now: an active or suspended grant past its validity
@@ -138,7 +144,7 @@ func (c *Catalog) ReserveGrant(ctx context.Context, scenarioID, approver string,
 		g = Grant{
 			ID: newID("gr_"), Scenario: scenarioID, Developer: developer, Agency: agency, State: GrantPending,
 			Name: s.Name, Purpose: s.Purpose, Use: s.Use, Datasets: s.Datasets, JobKinds: s.JobKinds,
-			ValidUntil: s.ValidUntil, Agreement: s.Agreement, K: s.K, JobBudget: s.JobBudget, RoundTo: s.RoundTo,
+			ValidUntil: s.ValidUntil, Agreement: s.Agreement, K: s.K, JobBudget: s.JobBudget, RoundTo: s.RoundTo, DP: s.DP,
 			FollowLatest: s.FollowLatest, ApprovedBy: approver, ApprovedAt: now, UpdatedAt: now,
 			Pins: map[string]int{}, RuleVersions: map[string]int{}, ConsentSets: map[string]int{},
 		}

@@ -68,6 +68,7 @@ type Job struct {
 	Rows         int64             `json:"rows"`
 	Suppressed   int64             `json:"suppressed_groups"`
 	ResultDigest string            `json:"result_digest,omitempty"`
+	DP           *DPSpend          `json:"dp,omitempty"` // a DP job's spend and noise scales
 	Timings      map[string]int64  `json:"timings_us,omitempty"`
 	Error        string            `json:"error,omitempty"` // a coded, client-safe message
 	CreatedAt    time.Time         `json:"created_at"`

@@ -327,6 +327,8 @@ type ScenarioRequest struct {
 	RoundTo      int    `json:"round_to,omitempty"`
 	FollowLatest bool   `json:"follow_latest,omitempty"`
 	Agreement    string `json:"agreement,omitempty"` // the filed authorization agreement's reference (Art. 14)
+	// DP, if set, releases every SQL aggregate of the grant with differential privacy.
+	DP *DP `json:"dp,omitempty"`
 }
 
 // Scenario is a request under review.
@@ -406,6 +408,11 @@ func (r *ScenarioRequest) Validate(now time.Time) error {
 	}
 	if r.RoundTo != 0 && (r.RoundTo < 2 || r.RoundTo > 100) {
 		return fault.E(fault.InvalidInput, "round_to must be between 2 and 100 (or absent)")
+	}
+	if r.DP != nil {
+		if err := r.DP.normalise(); err != nil {
+			return err
+		}
 	}
 	r.normalise()
 	return nil

@@ -324,6 +324,11 @@ type QueryResult struct {
 	Columns []string `json:"columns"`
 	Rows    [][]any  `json:"rows"`
 	Allow   bool     `json:"allow"`
+	// With differential privacy: each noisy column's noise, the release threshold and the
+	// grant's privacy budget after the query.
+	Noise     map[string]catalog.NoiseInfo `json:"noise,omitempty"`
+	Budget    *catalog.BudgetInfo          `json:"budget,omitempty"`
+	Threshold int64                        `json:"threshold,omitempty"`
 }
 
 // Query is POST /v1/grants/{id}/query with a JSON answer (or, with checkOnly, the decision).

@@ -16,6 +16,8 @@ type Column struct {
 	Class string `json:"class"`
 	Usage string `json:"usage,omitempty"`
 	Unit  bool   `json:"unit,omitempty"`
+	// Lo and Hi are an aggregate_only column's clamp bounds (differential privacy).
+	Lo, Hi *float64 `json:"-"`
 }
 
 // Table is a workspace table's columns by lower-case name.
@@ -74,6 +76,17 @@ type Analysis struct {
 	Joins     []Join     `json:"joins"`
 
 	instances []instance
+	outs      []outInfo // per output, what the DP planner needs
+}
+
+// outInfo is what an output is made of: a group key (its index among the GROUP BY
+// expressions), or a plain aggregate call (function, DISTINCT, argument column; nil for
+// count(*)). group is -1 and fn empty for anything else.
+type outInfo struct {
+	group    int
+	fn       string
+	distinct bool
+	arg      *ColumnRef
 }
 
 // instance is one table in FROM under its alias.
@@ -747,13 +760,31 @@ func (an *analyser) output(i int, e map[string]any) error {
 	if err != nil {
 		return err
 	}
-	if slices.Contains(an.groups, c) {
+	if g := slices.Index(an.groups, c); g >= 0 {
 		if _, err := an.expr(e, "group_key", ""); err != nil {
 			return err
 		}
 		an.a.Outputs = append(an.a.Outputs, Output{Name: name, Kind: "group_key"})
+		an.a.outs = append(an.a.outs, outInfo{group: g})
 		return nil
 	}
+	oi := outInfo{group: -1}
+	if str(e, "class") == "FUNCTION" && an.p.Kind(strings.ToLower(str(e, "function_name"))) == Aggregate {
+		oi.fn = strings.ToLower(str(e, "function_name"))
+		oi.distinct, _ = e["distinct"].(bool)
+		if ch := list(e, "children"); len(ch) == 1 {
+			if m, ok := ch[0].(map[string]any); ok && str(m, "class") == "COLUMN_REF" {
+				var names []string
+				for _, n := range list(m, "column_names") {
+					names = append(names, strings.ToLower(fmt.Sprint(n)))
+				}
+				if ref, err := an.resolveRef(names); err == nil {
+					oi.arg = &ref
+				}
+			}
+		}
+	}
+	an.a.outs = append(an.a.outs, oi)
 	info, err := an.expr(e, "projected_raw", "")
 	if err != nil {
 		return err

@@ -43,6 +43,9 @@ func treat(e rules.Effective) (column, error) {
 	if p == nil {
 		p = &rules.Params{}
 	}
+	if out.Usage == rules.AggregateOnly {
+		out.Lo, out.Hi = p.Lo, p.Hi
+	}
 	kind := rules.KindOf(typ)
 	fail := func(why string) (column, error) {
 		return column{}, fmt.Errorf("%w: column %q: %s", ErrInvalidSpec, e.Column.Name, why)

@@ -90,6 +90,8 @@ type Column struct {
 	Class rules.Class
 	Usage rules.Usage
 	Unit  bool // the privacy unit: a BIGINT pseudonym
+	// Lo and Hi are an aggregate_only column's clamp bounds, for differential privacy.
+	Lo, Hi *float64
 }
 
 // Result is a finished workspace.
