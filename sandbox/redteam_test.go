@@ -80,8 +80,8 @@ type redTeam struct {
 	dev   catalog.Principal
 	grant catalog.Grant
 	dp    catalog.Grant // the same scenario with differential privacy
-	ws    *sql.DB // the grant's workspace, read-only: ground truth for recomputation
-	parse *sql.DB // an empty in-memory instance: json_serialize_sql for recomputation
+	ws    *sql.DB       // the grant's workspace, read-only: ground truth for recomputation
+	parse *sql.DB       // an empty in-memory instance: json_serialize_sql for recomputation
 
 	canaryPIDs []int64         // pseudonyms of the canaries, female first
 	canaryText []string        // every canary value as text, pseudonyms included
