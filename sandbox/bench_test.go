@@ -280,3 +280,83 @@ func concurrentSmallQueries(b *testing.B, threads int) {
 	b.ReportMetric(gated/raw, "ratio")
 	b.ReportMetric(0, "ns/op")
 }
+
+// addDPGrant approves the bench scenario again with differential privacy (a budget large
+// enough for any run).
+func (w *benchWorld) addDPGrant(b *testing.B) catalog.Grant {
+	b.Helper()
+	ctx := context.Background()
+	sc, err := w.sb.RequestScenario(ctx, w.dev, catalog.ScenarioRequest{Name: "bench_dp", Purpose: "bench", Use: catalog.PublicInterest,
+		Datasets:   map[string][]string{"citizens": {"person_id", "district", "gender", "birth_date", "income"}, "benefits": {"person_id", "program", "amount"}},
+		ValidUntil: time.Now().Add(24 * time.Hour), JobBudget: 10_000_000, DP: &catalog.DP{Epsilon: 100, EpsilonPerQuery: 0.01, MaxGroupsContributed: 3}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, a := range []string{"ca", "hr"} {
+		if _, err := w.sb.ConsentScenario(ctx, catalog.Principal{ID: a + "-src", Agency: a, Roles: []catalog.Role{catalog.RoleSource}}, sc.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+	g, err := w.sb.ApproveScenario(ctx, catalog.Principal{ID: "impl", Agency: "dev", Roles: []catalog.Role{catalog.RoleImplementer}}, sc.ID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return g
+}
+
+// BenchmarkDPVsGated runs the suite three ways side by side, in rotating order: raw DuckDB,
+// gated with the k threshold, and gated with differential privacy (contribution bounding,
+// noise, noisy threshold). The target is dp/gated ≤ 1.3.
+func BenchmarkDPVsGated(b *testing.B) {
+	w := newBenchWorld(b, benchRows())
+	dp := w.addDPGrant(b)
+	ctx := context.Background()
+	for _, q := range benchSuite {
+		b.Run(q.name, func(b *testing.B) {
+			var times [3][]time.Duration
+			runs := [3]func(){
+				func() {
+					t0 := time.Now()
+					rs, err := w.raw.QueryContext(ctx, q.sql)
+					if err != nil {
+						b.Fatal(err)
+					}
+					for rs.Next() {
+					}
+					rs.Close()
+					times[0] = append(times[0], time.Since(t0))
+				},
+				func() {
+					t0 := time.Now()
+					res, err := w.sb.Query(ctx, w.dev, w.grant.ID, q.sql, false)
+					if err != nil {
+						b.Fatal(err)
+					}
+					res.Release()
+					times[1] = append(times[1], time.Since(t0))
+				},
+				func() {
+					t0 := time.Now()
+					res, err := w.sb.Query(ctx, w.dev, dp.ID, q.sql, false)
+					if err != nil {
+						b.Fatal(err)
+					}
+					res.Release()
+					times[2] = append(times[2], time.Since(t0))
+				},
+			}
+			for i := 0; i < b.N; i++ {
+				for j := range 3 {
+					runs[(i+j)%3]()
+				}
+			}
+			r, g, d := median(times[0]), median(times[1]), median(times[2])
+			b.ReportMetric(float64(r.Microseconds())/1000, "raw-ms")
+			b.ReportMetric(float64(g.Microseconds())/1000, "gated-ms")
+			b.ReportMetric(float64(d.Microseconds())/1000, "dp-ms")
+			b.ReportMetric(float64(d)/float64(g), "dp/gated")
+			b.ReportMetric(float64(d)/float64(r), "dp/raw")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}

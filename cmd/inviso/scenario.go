@@ -18,6 +18,7 @@ func newScenarioCmd() *cobra.Command {
 	var req catalog.ScenarioRequest
 	var use, validUntil string
 	var datasets []string
+	var dp catalog.DP
 	request := &cobra.Command{
 		Use:   "request",
 		Short: "Request a scenario (developer role)",
@@ -39,6 +40,9 @@ func newScenarioCmd() *cobra.Command {
 				}
 				req.Datasets[name] = append(req.Datasets[name], strings.Split(cols, ",")...)
 			}
+			if cmd.Flags().Changed("dp-epsilon") || cmd.Flags().Changed("dp-epsilon-per-query") {
+				req.DP = &dp // the server validates and fills in the defaults
+			}
 			s, err := c.RequestScenario(cmd.Context(), req)
 			if err != nil {
 				return err
@@ -58,6 +62,11 @@ func newScenarioCmd() *cobra.Command {
 	f.IntVar(&req.JobBudget, "job-budget", 0, "jobs the grant may run (default 10,000)")
 	f.BoolVar(&req.FollowLatest, "follow-latest", false, "rebuild the workspace when a dataset gets a new version (default: pinned)")
 	f.StringVar(&req.Agreement, "agreement", "", "reference of the filed authorization agreement (Art. 14)")
+	f.Float64Var(&dp.Epsilon, "dp-epsilon", 0, "differential privacy: the grant's total privacy budget (turns DP on)")
+	f.Float64Var(&dp.EpsilonPerQuery, "dp-epsilon-per-query", 0, "differential privacy: what one query spends")
+	f.Float64Var(&dp.Delta, "dp-delta", 0, "differential privacy: chance a group of very few people is released at all (default 1e-7)")
+	f.IntVar(&dp.MaxGroupsContributed, "dp-max-groups", 0, "differential privacy: groups of one query a person counts in (default 1)")
+	f.IntVar(&dp.MaxRowsContributed, "dp-max-rows", 0, "differential privacy: rows of one person counted per group (default 1)")
 	for _, n := range []string{"name", "purpose", "dataset", "valid-until"} {
 		request.MarkFlagRequired(n)
 	}

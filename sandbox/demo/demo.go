@@ -43,6 +43,7 @@ type Result struct {
 	Tokens             map[string]string // principal id → token
 	Job                string            // the released demo job
 	Replay             client.ReplayResult
+	DPJob              string // the last released job of the DP grant
 	Server             string
 }
 
@@ -246,10 +247,60 @@ func Run(ctx context.Context, out io.Writer, opt Options) (*Result, error) {
 	if err := auditWalk(ctx, p, sb, as, res); err != nil {
 		return nil, err
 	}
+	if err := dpWalk(ctx, p, as, res); err != nil {
+		return nil, err
+	}
 
 	p("")
 	p("Done. Raw rows stayed in %s; only names, counts and digests left it.", filepath.Join(opt.DataDir, "store"))
 	return res, nil
+}
+
+// dpWalk requests a second scenario with differential privacy: its answers carry calibrated
+// noise, say how much, and spend a privacy budget that runs out.
+func dpWalk(ctx context.Context, p func(string, ...any), as func(string) *client.Client, res *Result) error {
+	p("")
+	p("13. A scenario with differential privacy: each answer carries calibrated noise and spends a budget:")
+	sc, err := as("analyst").RequestScenario(ctx, catalog.ScenarioRequest{
+		Name: "income_by_district_dp", Purpose: "publish income statistics by district", Use: catalog.PublicInterest,
+		Datasets: map[string][]string{"citizens": {"person_id", "district", "income"}},
+		JobKinds: []string{"sql"}, ValidUntil: time.Now().AddDate(1, 0, 0).UTC().Truncate(time.Second), Agreement: "ZQ-SJYY-2026-018",
+		DP: &catalog.DP{Epsilon: 1, EpsilonPerQuery: 0.5},
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := as("ca-loader").ConsentScenario(ctx, sc.ID); err != nil {
+		return err
+	}
+	g, err := as("reviewer").ApproveScenario(ctx, sc.ID)
+	if err != nil {
+		return err
+	}
+	p("   - grant %s: total epsilon %g, %g per query, delta %g, each person counted in at most %d group(s)",
+		g.ID, g.DP.Epsilon, g.DP.EpsilonPerQuery, g.DP.Delta, g.DP.MaxGroupsContributed)
+	q := "SELECT district, count(*) AS people, avg(income) AS mean_income FROM citizens GROUP BY district"
+	for i := range 3 {
+		qr, err := as("analyst").Query(ctx, g.ID, q, false)
+		var f *fault.Error
+		if errors.As(err, &f) {
+			p("   query %d → %s: %s", i+1, f.Code, f.Message)
+			break
+		}
+		if err != nil {
+			return err
+		}
+		p("   query %d: %s", i+1, q)
+		for _, row := range qr.Rows {
+			p("     %v", row)
+		}
+		n, mean := qr.Noise["people"], qr.Noise["mean_income"]
+		p("     people: ±%g (95%%); mean_income: noisy sum ±%g over a noisy count ±%g; groups need ≥ %d people (noisy)",
+			n.CI95, mean.Parts["sum"].CI95, mean.Parts["count"].CI95, qr.Threshold)
+		p("     privacy budget: spent %g of %g, %g left", qr.Budget.Spent, qr.Budget.Total, qr.Budget.Remaining)
+		res.DPJob = qr.Job
+	}
+	return nil
 }
 
 // auditWalk is the auditor's part: pin the log's key, verify the whole log, prove the demo job
