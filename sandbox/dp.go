@@ -83,12 +83,14 @@ func dpMechanismOf(g catalog.Grant, p *sqlgate.DPPlan) (dpMechanism, error) {
 		m.laplace = append(m.laplace, l)
 		m.epsMicro = append(m.epsMicro, eps)
 	}
-	m.threshold = int64(g.K)
+	// A group's Measures[0] counts people (or rows, at most UnitCap per person). k people
+	// make up to k·UnitCap of it; the threshold asks for that much (noisily), erring on the side of fewer groups.
+	m.threshold = int64(g.K) * p.UnitCap
 	if p.Keys > 0 {
-		// A group only one person makes up passes with probability at most delta/G, so at most
-		// delta over all the groups that person can reach: the group keys themselves are safe
-		// to release.
-		tau := 1 + m.laplace[0].Threshold(g.DP.Delta/float64(g.DP.MaxGroupsContributed))
+		// A group only one person makes up has at most UnitCap, and passes with probability
+		// at most delta/GroupsPerUnit; so at most delta over every group that person reaches:
+		// the group keys themselves are safe to release.
+		tau := p.UnitCap + m.laplace[0].Threshold(g.DP.Delta/float64(p.GroupsPerUnit))
 		m.threshold = max(m.threshold, tau)
 	}
 	return m, nil

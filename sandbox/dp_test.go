@@ -84,7 +84,7 @@ func TestDPQueryReleasesNoisyAggregates(t *testing.T) {
 		t.Fatalf("%d of %d counts released exactly: no noise was added", exactSeen, rows)
 	}
 	job, err := w.sb.Job(ctx, *w.dev, res.Job)
-	if err != nil || job.DP == nil || job.DP.EpsilonMicro != 500_000 || len(job.DP.Measures) != 4 || job.DP.Threshold != res.DP.Threshold {
+	if err != nil || job.DP == nil || job.DP.EpsilonMicro != 500_000 || len(job.DP.Measures) != 3 || job.DP.Threshold != res.DP.Threshold {
 		t.Fatalf("job record DP %+v %v", job.DP, err)
 	}
 	if got, _ := w.sb.Grant(ctx, *w.dev, g.ID); got.EpsilonSpent != 0.5 {

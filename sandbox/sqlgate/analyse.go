@@ -26,6 +26,8 @@ type Table struct {
 	// MaxRowsPerUnit is the most rows one privacy unit has in the table (the workspace records
 	// it). With 1, and no NULL units (workspaces hold none), count(*) counts distinct units.
 	MaxRowsPerUnit int64 `json:"-"`
+	// Rows is the table's row count (DP sizes its sums so none can overflow).
+	Rows int64 `json:"-"`
 }
 
 // Schema is a grant's workspace: tables by lower-case name.

@@ -11,9 +11,12 @@ import (
 
 // DP limits of the planner.
 const (
-	// dpQuanta is how many grid steps the larger clamp bound spans at most: sums are taken of
-	// values snapped to a power-of-two grid, so noise is added to integers and (S+Z)·γ is exact.
+	// dpQuanta is how many grid steps the larger clamp bound of a floating-point column spans
+	// at most: its values are snapped to a power-of-two grid so that sums are integers.
 	dpQuanta = 1 << 16
+	// dpSumLimit bounds every grid sum the engine computes (per-row bound × rows), so no sum
+	// can overflow: an overflow error would be an oracle on one person's value.
+	dpSumLimit = 1 << 62
 )
 
 // DPSettings are one query's contribution bounds.
@@ -29,21 +32,22 @@ type MeasureKind string
 // Measure kinds.
 const (
 	MeasureUnits MeasureKind = "units" // distinct privacy units
-	MeasureRows  MeasureKind = "rows"  // rows, at most MaxRows per unit
+	MeasureRows  MeasureKind = "rows"  // rows (at most MaxRows per unit and group on the per-unit path)
 	MeasureCount MeasureKind = "count" // non-NULL values of a column
-	MeasureSum   MeasureKind = "sum"   // clamped values, on the grid
-	MeasureSumSq MeasureKind = "sumsq" // squares of the clamped grid values
+	MeasureSum   MeasureKind = "sum"   // clamped values, in grid steps
+	MeasureSumSq MeasureKind = "sumsq" // squares of clamped values, in grid steps
 )
 
 // Measure is one noised aggregate: a BIGINT column of the DP query's result.
 type Measure struct {
 	Kind   MeasureKind
 	Column ColumnRef // for count, sum and sumsq
-	// Quantum is the grid step of sum (its square for sumsq); 1 for counts.
+	// Quantum is the value of one grid step of sum or sumsq; 1 for counts.
 	Quantum float64
 	// Sensitivity is how much one privacy unit can change the measure, summed over every group
-	// it counts in (L1), in quanta.
+	// it counts in (L1), in grid steps.
 	Sensitivity uint64
+	grid        grid // how the engine computes it (sum and sumsq)
 }
 
 // DPOutput is one column of the released result.
@@ -59,12 +63,19 @@ type DPOutput struct {
 
 // DPPlan is a query rewritten for differential privacy: the engine returns, per group, the
 // group keys, then one BIGINT column per measure; the caller adds noise, drops groups whose
-// noisy unit count is under its threshold, and computes the outputs.
+// noisy Measures[0] is under the threshold, and computes the outputs from noisy measures.
 type DPPlan struct {
 	tree     *Tree
 	Keys     int
-	Measures []Measure // Measures[0] is MeasureUnits
+	Measures []Measure // Measures[0] decides the threshold
 	Outputs  []DPOutput
+	// GroupsPerUnit is the most groups one person counts in, and UnitCap the most one person
+	// adds to Measures[0] of one group: a group only one person makes up has Measures[0] ≤
+	// UnitCap. The threshold is calibrated to both.
+	GroupsPerUnit, UnitCap int64
+	// PerUnit is true when contributions are bounded by aggregating per person first (the
+	// workspace does not bound a person's rows tightly enough for the grant).
+	PerUnit bool
 }
 
 // Tree is the plan's query, for Deparse.
@@ -78,10 +89,19 @@ func dpUnsupported(format string, args ...any) error {
 	return refuse("dp_unsupported", "with differential privacy, "+format, args...)
 }
 
-// PlanDP rewrites an analysed query so that every privacy unit's contribution is bounded
-// (ZetaSQL's two-level aggregation: per unit and group first, at most MaxGroups groups per unit,
-// at most MaxRows rows per unit and group, sums clamped to the column's bounds), and returns
-// the plan of measures to noise. Queries whose sensitivity cannot be bounded are refused.
+// PlanDP rewrites an analysed query so that every privacy unit's contribution is bounded, and
+// returns the plan of measures to noise. Queries whose sensitivity cannot be bounded are
+// refused. There are two ways to bound:
+//
+//   - Row path. The workspace records m, the most rows one person has in the query's FROM (one
+//     table, or two joined on their privacy units). One person is then at most m rows in all:
+//     in at most m groups, adding at most m to any count and m·bound to any clamped sum. When
+//     m is within the grant's bounds (m ≤ max_groups·max_rows) nothing needs bounding and the
+//     query runs row by row, at about the raw query's cost; the threshold is on noisy rows.
+//   - Per-unit path (ZetaSQL's two-level aggregation). Rows are aggregated per person and
+//     group; each person keeps at most max_groups groups (chosen by a keyed hash) and at most
+//     max_rows rows per group; per-person sums are clamped. This costs a hash aggregation over
+//     every (person, group) pair; the threshold is on the noisy count of people.
 //
 // The query is built from a template whose placeholders are replaced by nodes of the checked
 // tree (group expressions, aggregate arguments, FROM, WHERE): the developer's text is never
@@ -99,7 +119,27 @@ func (p *Parser) PlanDP(ctx context.Context, t *Tree, a *Analysis, schema Schema
 	if err != nil {
 		return nil, err
 	}
-	plan := &DPPlan{Keys: len(list(t.root, "group_expressions")), Measures: []Measure{{Kind: MeasureUnits, Quantum: 1, Sensitivity: uint64(s.MaxGroups)}}}
+	units := map[string]string{}
+	var rows int64 // the most rows the query's FROM can have: grids are sized so sums cannot overflow
+	for _, in := range a.instances {
+		units[in.table] = unitColumn(schema, in.table)
+		rows = max(rows, schema[in.table].Rows)
+	}
+	if len(a.instances) == 2 {
+		rows = schema[a.instances[0].table].Rows * max(1, schema[a.instances[1].table].MaxRowsPerUnit)
+	}
+	plan := &DPPlan{Keys: len(list(t.root, "group_expressions"))}
+	// bound is what one person adds to a count over all groups; cap, to one group's count.
+	var bound uint64
+	if m, ok := rowBound(a, schema, units); ok && m <= s.MaxGroups*s.MaxRows {
+		bound = uint64(m)
+		plan.GroupsPerUnit, plan.UnitCap = m, m
+		plan.Measures = []Measure{{Kind: MeasureRows, Quantum: 1, Sensitivity: bound}}
+	} else {
+		bound = uint64(s.MaxGroups * s.MaxRows)
+		plan.PerUnit, plan.GroupsPerUnit, plan.UnitCap = true, s.MaxGroups, 1
+		plan.Measures = []Measure{{Kind: MeasureUnits, Quantum: 1, Sensitivity: uint64(s.MaxGroups)}}
+	}
 	measure := func(m Measure) int {
 		for i, x := range plan.Measures {
 			if x.Kind == m.Kind && x.Column == m.Column {
@@ -135,14 +175,15 @@ func (p *Parser) PlanDP(ctx context.Context, t *Tree, a *Analysis, schema Schema
 		switch {
 		case oi.fn == "count_star" || (oi.fn == "count" && oi.arg == nil):
 			out.Function = "count"
-			out.Measures = []int{measure(Measure{Kind: MeasureRows, Quantum: 1, Sensitivity: uint64(s.MaxGroups * s.MaxRows)})}
+			out.Measures = []int{measure(Measure{Kind: MeasureRows, Quantum: 1, Sensitivity: bound})}
 		case oi.fn == "count" && oi.distinct:
 			if !col.Unit {
 				return nil, dpUnsupported("count(DISTINCT …) is released only of the privacy unit")
 			}
-			out.Measures = []int{0}
+			// Per group a person is one unit; over all groups, as many as the groups they reach.
+			out.Measures = []int{measure(Measure{Kind: MeasureUnits, Quantum: 1, Sensitivity: uint64(plan.GroupsPerUnit)})}
 		case oi.fn == "count":
-			out.Measures = []int{measure(Measure{Kind: MeasureCount, Column: *oi.arg, Quantum: 1, Sensitivity: uint64(s.MaxGroups * s.MaxRows)})}
+			out.Measures = []int{measure(Measure{Kind: MeasureCount, Column: *oi.arg, Quantum: 1, Sensitivity: bound})}
 		case oi.distinct:
 			return nil, dpUnsupported("DISTINCT is allowed only in count(DISTINCT <privacy unit>)")
 		default:
@@ -153,22 +194,19 @@ func (p *Parser) PlanDP(ctx context.Context, t *Tree, a *Analysis, schema Schema
 			if col.Lo == nil || col.Hi == nil {
 				return nil, dpUnsupported("column %s.%s has no clamp bounds (an aggregate_only rule's lo and hi); its %s cannot be noised", oi.arg.Table, oi.arg.Column, oi.fn)
 			}
-			q, mq := quantum(*col.Lo, *col.Hi, col.Type)
 			out.Function = canonicalAggregate[oi.fn]
 			for _, k := range kinds {
-				m := Measure{Kind: k, Column: *oi.arg, Quantum: 1, Sensitivity: uint64(s.MaxGroups * s.MaxRows)}
-				switch k {
-				case MeasureSum:
-					m.Quantum, m.Sensitivity = q, uint64(s.MaxGroups*s.MaxRows)*mq
-				case MeasureSumSq:
-					m.Quantum, m.Sensitivity = q*q, uint64(s.MaxGroups*s.MaxRows)*mq*mq
+				m := Measure{Kind: k, Column: *oi.arg, Quantum: 1, Sensitivity: bound}
+				if k != MeasureCount {
+					g := gridOf(col, k == MeasureSumSq, rows*s.MaxRows)
+					m.grid, m.Quantum, m.Sensitivity = g, g.quantum, bound*g.max
 				}
 				out.Measures = append(out.Measures, measure(m))
 			}
 		}
 		plan.Outputs = append(plan.Outputs, out)
 	}
-	text := dpTemplate(t, plan, schema, s, a.instances, unit)
+	text := dpTemplate(t, plan, s)
 	tmpl, err := p.Parse(ctx, text)
 	if err != nil {
 		return nil, fmt.Errorf("sqlgate: DP template: %w", err)
@@ -210,6 +248,83 @@ func (p *Parser) PlanDP(ctx context.Context, t *Tree, a *Analysis, schema Schema
 	return plan, nil
 }
 
+// grid is how a column's clamped values become integers the noise is added to: exactly for
+// integers (step 1) and decimals (step 10^-scale), on a power-of-two grid for floating point.
+// Steps are made coarser where needed so that no sum over the table can overflow BIGINT.
+type grid struct {
+	quantum float64
+	max     uint64 // the largest |value| of one row, in steps
+	sum     string // SQL of the sum over rows in steps, over the placeholder {x}
+}
+
+// gridOf is the grid of a column for sums (or sums of squares) over at most rows rows.
+func gridOf(c Column, squares bool, rows int64) grid {
+	lo, hi := *c.Lo, *c.Hi
+	m := math.Max(math.Abs(lo), math.Abs(hi))
+	rows = max(rows, 1)
+	num := func(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+	fitsSteps := func(per float64) bool { // per-row bound in steps × rows within dpSumLimit
+		per++
+		if squares {
+			per *= per
+		}
+		return per*float64(rows) <= dpSumLimit
+	}
+	fits := func(step float64) bool { return fitsSteps(math.Ceil(m / step)) }
+	ilo, ihi := math.Ceil(lo), math.Floor(hi)
+	switch {
+	case integerType(c.Type) && !squares && ilo <= ihi && fits(1) && m < 1<<53:
+		clamp := fmt.Sprintf("least(greatest({x}, %d), %d)", int64(ilo), int64(ihi))
+		return grid{quantum: 1, max: uint64(math.Max(math.Abs(ilo), math.Abs(ihi))), sum: "sum(" + clamp + ")"}
+	case !squares:
+		p, sc := decimalType(c.Type)
+		if sc < 0 {
+			break
+		}
+		// Exact in steps of 10^-scale; bounds beyond the type's range change nothing.
+		f := math.Pow(10, float64(sc))
+		limit := math.Pow(10, float64(p)) - 1
+		dlo, dhi := math.Max(math.Ceil(lo*f), -limit), math.Min(math.Floor(hi*f), limit)
+		if dlo > dhi || !fitsSteps(math.Max(math.Abs(dlo), math.Abs(dhi))) || math.Max(math.Abs(dlo), math.Abs(dhi)) >= 1<<53 {
+			break
+		}
+		typ := fmt.Sprintf("DECIMAL(%d, %d)", p, sc)
+		clamp := fmt.Sprintf("least(greatest({x}, CAST('%s' AS %s)), CAST('%s' AS %s))",
+			strconv.FormatFloat(dlo/f, 'f', sc, 64), typ, strconv.FormatFloat(dhi/f, 'f', sc, 64), typ)
+		return grid{quantum: 1 / f, max: uint64(math.Max(math.Abs(dlo), math.Abs(dhi))),
+			sum: fmt.Sprintf("CAST(sum(%s) * %s AS BIGINT)", clamp, num(f))}
+	}
+	step := math.Pow(2, math.Ceil(math.Log2(m/dpQuanta)))
+	for !fits(step) {
+		step *= 2
+	}
+	row := fmt.Sprintf("CAST(round(least(greatest(CAST({x} AS DOUBLE), %s), %s) / %s) AS BIGINT)", num(lo), num(hi), num(step))
+	g := grid{quantum: step, max: uint64(math.Round(m / step)), sum: "sum(" + row + ")"}
+	if squares {
+		g.quantum, g.max, g.sum = step*step, g.max*g.max, "sum("+row+" * "+row+")"
+	}
+	return g
+}
+
+// decimalType is the precision and scale of a DECIMAL(p,s) type stored in 64 bits; scale -1
+// for any other type.
+func decimalType(t string) (int, int) {
+	var p, s int
+	if n, _ := fmt.Sscanf(strings.ToUpper(strings.ReplaceAll(t, " ", "")), "DECIMAL(%d,%d)", &p, &s); n == 2 && s >= 0 && p <= 18 && s <= p {
+		return p, s
+	}
+	return 0, -1
+}
+
+func unitColumn(schema Schema, table string) string {
+	for name, c := range schema[table].Columns {
+		if c.Unit {
+			return name
+		}
+	}
+	return ""
+}
+
 // dpAggregates are the aggregates DP releases, and the measures each needs.
 var dpAggregates = map[string][]MeasureKind{
 	"sum":         {MeasureSum},
@@ -225,17 +340,6 @@ var dpAggregates = map[string][]MeasureKind{
 
 var canonicalAggregate = map[string]string{"sum": "sum", "avg": "avg", "mean": "avg", "var_samp": "var_samp", "variance": "var_samp",
 	"var_pop": "var_pop", "stddev_samp": "stddev_samp", "stddev": "stddev_samp", "stddev_pop": "stddev_pop"}
-
-// quantum is the grid step of a column's values: the smallest power of two with the larger
-// bound at most dpQuanta steps away (at least 1 for integer columns), and that bound in steps.
-func quantum(lo, hi float64, typ string) (float64, uint64) {
-	m := math.Max(math.Abs(lo), math.Abs(hi))
-	q := math.Pow(2, math.Ceil(math.Log2(m/dpQuanta)))
-	if integerType(typ) && q < 1 {
-		q = 1
-	}
-	return q, uint64(math.Round(m / q))
-}
 
 func integerType(t string) bool {
 	switch strings.ToUpper(t) {
@@ -280,17 +384,8 @@ func dpUnit(a *Analysis, schema Schema) (unitRef, error) {
 
 // dpTemplate writes the DP query over placeholders: __inviso_from, __inviso_where,
 // __inviso_unit, __inviso_g<i> (group expressions) and __inviso_x<m> (measure m's column).
-func dpTemplate(t *Tree, plan *DPPlan, schema Schema, s DPSettings, inst []instance, unit unitRef) string {
-	num := func(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
-	grid := func(i int) string { // measure i's per-row grid value
-		m := plan.Measures[i]
-		col := schema[m.Column.Table].Columns[m.Column.Column]
-		q := m.Quantum
-		if m.Kind == MeasureSumSq {
-			q = math.Sqrt(q)
-		}
-		return fmt.Sprintf("CAST(round(least(greatest(CAST(__inviso_x%d AS DOUBLE), %s), %s) / %s) AS BIGINT)", i, num(*col.Lo), num(*col.Hi), num(q))
-	}
+func dpTemplate(t *Tree, plan *DPPlan, s DPSettings) string {
+	x := func(i int, sql string) string { return strings.ReplaceAll(sql, "{x}", fmt.Sprintf("__inviso_x%d", i)) }
 	var keys, keyNames, groupBy []string
 	for i := 0; i < plan.Keys; i++ {
 		keys = append(keys, fmt.Sprintf("__inviso_g%d AS __inviso_k%d", i, i))
@@ -305,22 +400,19 @@ func dpTemplate(t *Tree, plan *DPPlan, schema Schema, s DPSettings, inst []insta
 	if plan.Keys > 0 {
 		orderBy = " ORDER BY " + strings.Join(keyNames, ", ")
 	}
-	// Every row its own unit's only row: no unit can reach two groups or two rows of one.
-	oneRowEach := len(inst) == 1 && schema[inst[0].table].MaxRowsPerUnit == 1
-	if oneRowEach {
-		sel := append(append([]string{}, keys...), "count(*) AS __inviso_m0")
-		for i, m := range plan.Measures[1:] {
-			i++
+	if !plan.PerUnit {
+		sel := append([]string{}, keys...)
+		for i, m := range plan.Measures {
 			var e string
 			switch m.Kind {
 			case MeasureRows:
 				e = "count(*)"
+			case MeasureUnits:
+				e = "count(DISTINCT __inviso_unit)"
 			case MeasureCount:
 				e = fmt.Sprintf("count(__inviso_x%d)", i)
-			case MeasureSum:
-				e = fmt.Sprintf("coalesce(CAST(sum(%s) AS BIGINT), 0)", grid(i))
-			case MeasureSumSq:
-				e = fmt.Sprintf("coalesce(CAST(sum(%s * %s) AS BIGINT), 0)", grid(i), grid(i))
+			case MeasureSum, MeasureSumSq:
+				e = fmt.Sprintf("coalesce(CAST(%s AS BIGINT), 0)", x(i, m.grid.sum))
 			}
 			sel = append(sel, fmt.Sprintf("%s AS __inviso_m%d", e, i))
 		}
@@ -331,27 +423,26 @@ func dpTemplate(t *Tree, plan *DPPlan, schema Schema, s DPSettings, inst []insta
 		return q + orderBy
 	}
 	inner := append(append([]string{}, keys...), "__inviso_unit AS __inviso_u")
-	outer := append(append([]string{}, keyNames...), "count(*) AS __inviso_m0")
+	outer := append([]string{}, keyNames...)
 	r := s.MaxRows
-	for i, m := range plan.Measures[1:] {
-		i++
+	for i, m := range plan.Measures {
 		switch m.Kind {
+		case MeasureUnits:
+			outer = append(outer, fmt.Sprintf("count(*) AS __inviso_m%d", i))
+			continue
 		case MeasureRows:
 			inner = append(inner, fmt.Sprintf("count(*) AS __inviso_p%d", i))
-			outer = append(outer, fmt.Sprintf("coalesce(CAST(sum(least(__inviso_p%d, %d)) AS BIGINT), 0) AS __inviso_m%d", i, r, i))
 		case MeasureCount:
 			inner = append(inner, fmt.Sprintf("count(__inviso_x%d) AS __inviso_p%d", i, i))
-			outer = append(outer, fmt.Sprintf("coalesce(CAST(sum(least(__inviso_p%d, %d)) AS BIGINT), 0) AS __inviso_m%d", i, r, i))
-		case MeasureSum:
-			col := schema[m.Column.Table].Columns[m.Column.Column]
-			lo := min(0, r*int64(math.Round(*col.Lo/m.Quantum)))
-			hi := max(0, r*int64(math.Round(*col.Hi/m.Quantum)))
-			inner = append(inner, fmt.Sprintf("coalesce(sum(%s), 0) AS __inviso_p%d", grid(i), i))
-			outer = append(outer, fmt.Sprintf("coalesce(CAST(sum(least(greatest(__inviso_p%d, %d), %d)) AS BIGINT), 0) AS __inviso_m%d", i, lo, hi, i))
-		case MeasureSumSq:
-			inner = append(inner, fmt.Sprintf("coalesce(sum(%s * %s), 0) AS __inviso_p%d", grid(i), grid(i), i))
-			outer = append(outer, fmt.Sprintf("coalesce(CAST(sum(least(__inviso_p%d, %d)) AS BIGINT), 0) AS __inviso_m%d", i, uint64(r)*m.Sensitivity/uint64(s.MaxGroups*s.MaxRows), i))
+		case MeasureSum, MeasureSumSq:
+			inner = append(inner, fmt.Sprintf("coalesce(%s, 0) AS __inviso_p%d", x(i, m.grid.sum), i))
 		}
+		// One person's contribution to one group, capped: r rows, or r rows' worth of value.
+		lo, hi := int64(0), r
+		if m.Kind == MeasureSum || m.Kind == MeasureSumSq {
+			lo, hi = -r*int64(m.grid.max), r*int64(m.grid.max)
+		}
+		outer = append(outer, fmt.Sprintf("coalesce(CAST(sum(least(greatest(__inviso_p%d, %d), %d)) AS BIGINT), 0) AS __inviso_m%d", i, lo, hi, i))
 	}
 	rank := append([]string{"__inviso_u"}, keyNames...)
 	rank = append(rank, strconv.FormatInt(s.Seed, 10))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/inviso/inviso/sandbox/duck"
@@ -73,18 +74,23 @@ func TestPlanDPMeasures(t *testing.T) {
 		"one row per person": {
 			sql: "SELECT district, count(*) AS n, sum(income) AS s, avg(income) AS a FROM citizens WHERE gender = '女' GROUP BY district",
 			rpu: 1, set: DPSettings{MaxGroups: 1, MaxRows: 1, Seed: 7},
-			direct: `SELECT district, count(*), count(*), sum(least(income, 50000)), count(income) FROM citizens WHERE gender = '女' GROUP BY district ORDER BY district`,
+			direct: `SELECT district, count(*), sum(least(income, 50000)), count(income) FROM citizens WHERE gender = '女' GROUP BY district ORDER BY district`,
 		},
 		"variance, no group": {
 			sql: "SELECT var_samp(income) AS v, count(DISTINCT person_id) AS people FROM citizens",
 			rpu: 1, set: DPSettings{MaxGroups: 1, MaxRows: 1, Seed: 7},
-			direct: `SELECT count(*), sum(least(income, 50000)), sum(least(income, 50000) * least(income, 50000)), count(income) FROM citizens`,
+			direct: `SELECT count(*), sum(least(income, 50000)), sum(least(income, 50000) * least(income, 50000)), count(income), count(DISTINCT person_id) FROM citizens`,
 		},
-		"many rows per person, every group kept": {
+		"many rows per person, within the grant's bounds: row by row": {
 			sql: "SELECT program, count(*) AS n, sum(amount) AS s FROM benefits GROUP BY program",
 			rpu: 3, set: DPSettings{MaxGroups: 3, MaxRows: 1, Seed: 7},
-			direct: `SELECT program, count(DISTINCT person_id), count(DISTINCT person_id),
-				sum(s) FROM (SELECT program, person_id, least(sum(round(least(greatest(amount::DOUBLE, 0), 400) * 128)::BIGINT), 51200) AS s
+			direct: `SELECT program, count(*), CAST(sum(least(greatest(amount, 0), 400)) * 100 AS BIGINT) FROM benefits GROUP BY program ORDER BY program`,
+		},
+		"many rows per person, beyond the grant's bounds: per person": {
+			sql: "SELECT program, count(*) AS n, sum(amount) AS s FROM benefits GROUP BY program",
+			rpu: 4, set: DPSettings{MaxGroups: 3, MaxRows: 1, Seed: 7},
+			direct: `SELECT program, count(DISTINCT person_id), count(DISTINCT person_id), sum(s)
+				FROM (SELECT program, person_id, least(CAST(sum(least(greatest(amount, 0), 400)) * 100 AS BIGINT), 40000) AS s
 				FROM benefits GROUP BY program, person_id) GROUP BY program ORDER BY program`,
 		},
 		"join on the unit": {
@@ -170,5 +176,64 @@ func TestPlanDPRefusals(t *testing.T) {
 				t.Fatalf("want a dp_unsupported refusal, got %v", err)
 			}
 		})
+	}
+}
+
+// TestPlanDPSensitivities: the noise is calibrated to what one person can change: on a table
+// with one row per person a person is one row of one group whatever the grant's bounds; on a
+// table with several rows, the bounds multiply the clamp bound.
+func TestPlanDPSensitivities(t *testing.T) {
+	t.Parallel()
+	set := DPSettings{MaxGroups: 3, MaxRows: 2}
+	one, _, err := planDP(t, "SELECT district, count(*) AS n, sum(income) AS s FROM citizens GROUP BY district", dpSchema(1), set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one.GroupsPerUnit != 1 || one.PerUnit || one.Measures[0].Sensitivity != 1 || one.Measures[1].Sensitivity != 50000 {
+		t.Errorf("one row per person: %+v", one.Measures)
+	}
+	many, _, err := planDP(t, "SELECT program, count(*) AS n, sum(amount) AS s FROM benefits GROUP BY program", dpSchema(3), set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// amount [0, 400] in cents: 40000 steps; a person has at most 3 rows in all.
+	if many.GroupsPerUnit != 3 || many.PerUnit || many.Measures[0].Sensitivity != 3 || many.Measures[1].Sensitivity != 3*40000 || many.Measures[1].Quantum != 0.01 {
+		t.Errorf("several rows per person: %+v", many.Measures)
+	}
+	tight, _, err := planDP(t, "SELECT program, count(*) AS n, sum(amount) AS s FROM benefits GROUP BY program", dpSchema(3), DPSettings{MaxGroups: 1, MaxRows: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Bounds tighter than the workspace: per person, one group, one row's worth.
+	if !tight.PerUnit || tight.GroupsPerUnit != 1 || tight.Measures[0].Kind != MeasureUnits || tight.Measures[1].Sensitivity != 1 || tight.Measures[2].Sensitivity != 40000 {
+		t.Errorf("per person: %+v", tight.Measures)
+	}
+}
+
+// TestGridOf: integers and decimals are summed exactly; floating point on a power-of-two grid;
+// every grid is coarse enough that a sum over the table cannot overflow BIGINT.
+func TestGridOf(t *testing.T) {
+	t.Parallel()
+	for name, c := range map[string]struct {
+		col      Column
+		squares  bool
+		rows     int64
+		quantum  float64
+		max      uint64
+		contains string
+	}{
+		"integer":             {Column{Type: "BIGINT", Lo: ptr(-5.5), Hi: ptr(1e6)}, false, 1e7, 1, 1e6, "least(greatest({x}, -5), 1000000)"},
+		"integer, huge table": {Column{Type: "BIGINT", Lo: ptr(0), Hi: ptr(1e12)}, false, 1e8, 1 << 24, 59605, "DOUBLE"},
+		"integer squares":     {Column{Type: "INTEGER", Lo: ptr(0), Hi: ptr(1e6)}, true, 1e7, 256, 62500 * 62500, "DOUBLE"},
+		"decimal":             {Column{Type: "DECIMAL(12,2)", Lo: ptr(0), Hi: ptr(1e15)}, false, 1e6, 0.01, 999999999999, "DECIMAL(12, 2)"},
+		"double":              {Column{Type: "DOUBLE", Lo: ptr(-1), Hi: ptr(3)}, false, 1e6, 1.0 / (1 << 14), 3 << 14, "DOUBLE"},
+	} {
+		g := gridOf(c.col, c.squares, c.rows)
+		if g.quantum != c.quantum || g.max != c.max || !strings.Contains(g.sum, c.contains) {
+			t.Errorf("%s: quantum %g max %d sum %s", name, g.quantum, g.max, g.sum)
+		}
+		if float64(g.max)*float64(c.rows) > dpSumLimit {
+			t.Errorf("%s: %d steps × %d rows can overflow", name, g.max, c.rows)
+		}
 	}
 }
