@@ -153,7 +153,7 @@ func TestDecideEachCode(t *testing.T) {
 		"grant_expired":           {[]change{{"now", "2027-01-01T00:00:00Z"}}, []string{"grant_expired"}},
 		"not_grantee":             {[]change{{"principal.id", "mallory"}}, []string{"not_grantee"}},
 		"job_kind_not_granted":    {[]change{{"grant.job_kinds", []any{"plugin"}}}, []string{"job_kind_not_granted"}},
-		"job_kind_unsupported":    {[]change{{"job.kind", "plugin"}, {"grant.job_kinds", []any{"plugin"}}}, []string{"job_kind_unsupported"}},
+		"job_kind_unsupported":    {[]change{{"job.kind", "shell"}, {"grant.job_kinds", []any{"shell"}}}, []string{"job_kind_unsupported"}},
 		"budget_exhausted":        {[]change{{"grant.jobs_used", 100}}, []string{"budget_exhausted"}},
 		"table_not_granted":       {[]change{{"query.tables.+", "salaries"}}, []string{"table_not_granted"}},
 		"column_not_granted":      {[]change{use("citizens", "ssn", "group_key", "")}, []string{"column_not_granted"}},

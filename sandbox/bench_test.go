@@ -289,7 +289,7 @@ func (w *benchWorld) addDPGrant(b *testing.B, name string, groups, rows int) cat
 	sc, err := w.sb.RequestScenario(ctx, w.dev, catalog.ScenarioRequest{Name: name, Purpose: "bench", Use: catalog.PublicInterest,
 		Datasets:   map[string][]string{"citizens": {"person_id", "district", "gender", "birth_date", "income"}, "benefits": {"person_id", "program", "amount"}},
 		ValidUntil: time.Now().Add(24 * time.Hour), JobBudget: 10_000_000,
-		DP:         &catalog.DP{Epsilon: 100, EpsilonPerQuery: 0.05, MaxGroupsContributed: groups, MaxRowsContributed: rows}})
+		DP: &catalog.DP{Epsilon: 100, EpsilonPerQuery: 0.05, MaxGroupsContributed: groups, MaxRowsContributed: rows}})
 	if err != nil {
 		b.Fatal(err)
 	}

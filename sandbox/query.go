@@ -76,6 +76,8 @@ type grantInput struct {
 	JobsUsed   int            `json:"jobs_used"`
 	JobKinds   []string       `json:"job_kinds"`
 	DP         *catalog.DP    `json:"dp,omitempty"`
+	Plugins    []string       `json:"plugins,omitempty"`
+	HECircuits []string       `json:"he_circuits,omitempty"`
 	Tables     sqlgate.Schema `json:"tables"`
 }
 
@@ -145,7 +147,7 @@ func (sb *Sandbox) Query(ctx context.Context, actor catalog.Principal, grantID, 
 	in := policyInput{
 		Now: sb.opt.Clock().UTC().Format(time.RFC3339Nano), Principal: actor, Job: map[string]string{"kind": "sql"},
 		Grant: grantInput{ID: g.ID, State: string(g.State), Developer: g.Developer, ValidUntil: g.ValidUntil.UTC().Format(time.RFC3339Nano),
-			K: g.K, JobBudget: g.JobBudget, JobsUsed: g.JobsUsed, JobKinds: g.JobKinds, DP: g.DP, Tables: schema},
+			K: g.K, JobBudget: g.JobBudget, JobsUsed: g.JobsUsed, JobKinds: g.JobKinds, DP: g.DP, Plugins: g.Plugins, HECircuits: g.HECircuits, Tables: schema},
 		Query: analysis,
 	}
 	dec, err := sb.decider.Decide(ctx, in)

@@ -43,6 +43,8 @@ type Grant struct {
 	JobsUsed   int                 `json:"jobs_used"`
 	RoundTo    int                 `json:"round_to,omitempty"`
 	DP         *DP                 `json:"dp,omitempty"`
+	Plugins    []string            `json:"plugins,omitempty"`     // approved plugin digests
+	HECircuits []string            `json:"he_circuits,omitempty"` // allowed homomorphic circuits
 	// EpsilonSpent is the DP budget spent so far (filled in when read, like JobsUsed).
 	EpsilonSpent float64 `json:"epsilon_spent,omitempty"`
 	// What the workspace was built from.
@@ -144,7 +146,7 @@ func (c *Catalog) ReserveGrant(ctx context.Context, scenarioID, approver string,
 		g = Grant{
 			ID: newID("gr_"), Scenario: scenarioID, Developer: developer, Agency: agency, State: GrantPending,
 			Name: s.Name, Purpose: s.Purpose, Use: s.Use, Datasets: s.Datasets, JobKinds: s.JobKinds,
-			ValidUntil: s.ValidUntil, Agreement: s.Agreement, K: s.K, JobBudget: s.JobBudget, RoundTo: s.RoundTo, DP: s.DP,
+			ValidUntil: s.ValidUntil, Agreement: s.Agreement, K: s.K, JobBudget: s.JobBudget, RoundTo: s.RoundTo, DP: s.DP, Plugins: s.Plugins, HECircuits: s.HECircuits,
 			FollowLatest: s.FollowLatest, ApprovedBy: approver, ApprovedAt: now, UpdatedAt: now,
 			Pins: map[string]int{}, RuleVersions: map[string]int{}, ConsentSets: map[string]int{},
 		}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"time"
@@ -329,7 +330,14 @@ type ScenarioRequest struct {
 	Agreement    string `json:"agreement,omitempty"` // the filed authorization agreement's reference (Art. 14)
 	// DP, if set, releases every SQL aggregate of the grant with differential privacy.
 	DP *DP `json:"dp,omitempty"`
+	// Plugins are the SHA-256 digests of the plugin binaries reviewed for the scenario (plugin
+	// jobs run no other binary); HECircuits the homomorphic circuits it may run (default: all).
+	Plugins    []string `json:"plugins,omitempty"`
+	HECircuits []string `json:"he_circuits,omitempty"`
 }
+
+// HECircuits are the homomorphic circuits a grant may allow.
+var HECircuits = []string{"linear_score", "row_score", "exact_count"}
 
 // Scenario is a request under review.
 type Scenario struct {
@@ -414,6 +422,28 @@ func (r *ScenarioRequest) Validate(now time.Time) error {
 			return err
 		}
 	}
+	if len(r.Plugins) > 0 && !slices.Contains(r.JobKinds, "plugin") {
+		return fault.E(fault.InvalidInput, "plugins are listed but job_kinds does not include plugin")
+	}
+	if len(r.Plugins) > 100 {
+		return fault.E(fault.InvalidInput, "at most 100 plugin digests")
+	}
+	for _, d := range r.Plugins {
+		if !pluginDigest.MatchString(d) {
+			return fault.E(fault.InvalidInput, "plugin %q: want a digest sha256:<64 lower-case hex digits>", clip(d))
+		}
+	}
+	if len(r.HECircuits) > 0 && !slices.Contains(r.JobKinds, "he") {
+		return fault.E(fault.InvalidInput, "he_circuits are listed but job_kinds does not include he")
+	}
+	for _, c := range r.HECircuits {
+		if err := oneOf("homomorphic circuit", c, HECircuits); err != nil {
+			return err
+		}
+	}
+	if len(r.HECircuits) == 0 && slices.Contains(r.JobKinds, "he") {
+		r.HECircuits = slices.Clone(HECircuits)
+	}
 	r.normalise()
 	return nil
 }
@@ -425,6 +455,8 @@ func newID(prefix string) string {
 	}
 	return prefix + hex.EncodeToString(b[:])
 }
+
+var pluginDigest = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 
 // CreateScenario records a developer's request.
 func (c *Catalog) CreateScenario(ctx context.Context, s Scenario) (Scenario, error) {
@@ -593,4 +625,8 @@ func (r *ScenarioRequest) normalise() {
 	}
 	sort.Strings(r.JobKinds)
 	r.JobKinds = slices.Compact(r.JobKinds)
+	sort.Strings(r.Plugins)
+	r.Plugins = slices.Compact(r.Plugins)
+	sort.Strings(r.HECircuits)
+	r.HECircuits = slices.Compact(r.HECircuits)
 }

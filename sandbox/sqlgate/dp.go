@@ -272,6 +272,21 @@ func gridOf(c Column, squares bool, rows int64) grid {
 	}
 	fits := func(step float64) bool { return fitsSteps(math.Ceil(m / step)) }
 	ilo, ihi := math.Ceil(lo), math.Floor(hi)
+	if integerType(c.Type) && squares && ilo <= ihi && m < 1<<31 {
+		// Integer arithmetic all the way: steps of a power of two, rounded half up.
+		step := 1.0
+		for !fitsSteps(math.Ceil(m/step) + 1) {
+			step *= 2
+		}
+		clamp := fmt.Sprintf("least(greatest({x}, %d), %d)", int64(ilo), int64(ihi))
+		v := clamp
+		per := uint64(math.Max(math.Abs(ilo), math.Abs(ihi)))
+		if step > 1 {
+			v = fmt.Sprintf("((%s + %d) // %d)", clamp, int64(step)/2, int64(step))
+			per = uint64(math.Ceil(m/step)) + 1
+		}
+		return grid{quantum: step * step, max: per * per, sum: fmt.Sprintf("sum(%s * %s)", v, v)}
+	}
 	switch {
 	case integerType(c.Type) && !squares && ilo <= ihi && fits(1) && m < 1<<53:
 		clamp := fmt.Sprintf("least(greatest({x}, %d), %d)", int64(ilo), int64(ihi))

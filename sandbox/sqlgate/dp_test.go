@@ -222,11 +222,12 @@ func TestGridOf(t *testing.T) {
 		max      uint64
 		contains string
 	}{
-		"integer":             {Column{Type: "BIGINT", Lo: ptr(-5.5), Hi: ptr(1e6)}, false, 1e7, 1, 1e6, "least(greatest({x}, -5), 1000000)"},
-		"integer, huge table": {Column{Type: "BIGINT", Lo: ptr(0), Hi: ptr(1e12)}, false, 1e8, 1 << 24, 59605, "DOUBLE"},
-		"integer squares":     {Column{Type: "INTEGER", Lo: ptr(0), Hi: ptr(1e6)}, true, 1e7, 256, 62500 * 62500, "DOUBLE"},
-		"decimal":             {Column{Type: "DECIMAL(12,2)", Lo: ptr(0), Hi: ptr(1e15)}, false, 1e6, 0.01, 999999999999, "DECIMAL(12, 2)"},
-		"double":              {Column{Type: "DOUBLE", Lo: ptr(-1), Hi: ptr(3)}, false, 1e6, 1.0 / (1 << 14), 3 << 14, "DOUBLE"},
+		"integer":               {Column{Type: "BIGINT", Lo: ptr(-5.5), Hi: ptr(1e6)}, false, 1e7, 1, 1e6, "least(greatest({x}, -5), 1000000)"},
+		"integer, huge table":   {Column{Type: "BIGINT", Lo: ptr(0), Hi: ptr(1e12)}, false, 1e8, 1 << 24, 59605, "DOUBLE"},
+		"integer squares":       {Column{Type: "INTEGER", Lo: ptr(0), Hi: ptr(1e6)}, true, 1e7, 4, 500001 * 500001, "// 2)"},
+		"small integer squares": {Column{Type: "INTEGER", Lo: ptr(0), Hi: ptr(5e4)}, true, 1e7, 1, 50000 * 50000, "least(greatest({x}, 0), 50000) * least"},
+		"decimal":               {Column{Type: "DECIMAL(12,2)", Lo: ptr(0), Hi: ptr(1e15)}, false, 1e6, 0.01, 999999999999, "DECIMAL(12, 2)"},
+		"double":                {Column{Type: "DOUBLE", Lo: ptr(-1), Hi: ptr(3)}, false, 1e6, 1.0 / (1 << 14), 3 << 14, "DOUBLE"},
 	} {
 		g := gridOf(c.col, c.squares, c.rows)
 		if g.quantum != c.quantum || g.max != c.max || !strings.Contains(g.sum, c.contains) {

@@ -41,7 +41,7 @@ test_job_kind_granted_among_others if allowed([rep("/grant/job_kinds", ["plugin"
 
 test_job_kind_unsupported if {
 	# A kind the policy has no rules for is refused even when the grant lists it.
-	only([rep("/job/kind", "plugin"), rep("/grant/job_kinds", ["plugin"])], {"job_kind_unsupported"})
+	only([rep("/job/kind", "shell"), rep("/grant/job_kinds", ["shell"])], {"job_kind_unsupported"})
 	codes(patch([rep("/job/kind", "shell")])) == {"job_kind_unsupported", "job_kind_not_granted"}
 }
 

@@ -74,9 +74,15 @@ test_distinct_must_be_boolean if {
 	only([add("/query/uses/-", {"table": "citizens", "column": "income", "context": "aggregate_arg", "function": "sum", "distinct": "true"})], {"input_invalid"})
 }
 
-test_non_sql_job_needs_no_query if {
-	# Without a query, a non-SQL job is judged on the grant rules alone (here: no rules for it).
-	codes(patch([rm("/query"), rep("/job/kind", "plugin"), rep("/grant/job_kinds", ["plugin"])])) == {"job_kind_unsupported"}
+test_every_job_kind_needs_a_query if {
+	# A plugin or homomorphic job releases through a query too: without one it is refused.
+	"input_invalid" in codes(patch([rm("/query"), rep("/job/kind", "plugin"), rep("/grant/job_kinds", ["plugin"])]))
+	"input_invalid" in codes(patch([rm("/query"), rep("/job/kind", "he"), rep("/grant/job_kinds", ["he"])]))
+}
+
+test_unknown_job_kind_needs_no_query if {
+	# A kind the policy has no rules for is refused for that alone.
+	codes(patch([rm("/query"), rep("/job/kind", "shell"), rep("/grant/job_kinds", ["shell"])])) == {"job_kind_unsupported"}
 }
 
 test_empty_input if {

@@ -211,7 +211,9 @@ valid_join(j) if {
 	is_name(j.right.column)
 }
 
-sql_job if input.job.kind == "sql"
+# Every kind of job is released through a query (a homomorphic job's group sums, a plugin
+# job's release query), and every query is held to the same rules.
+sql_job if input.job.kind in {"sql", "he", "plugin"}
 
 # The query's lists, empty when absent or null (absence is refused above).
 query_tables := list(input.query.tables)
