@@ -153,7 +153,7 @@ func (sb *Sandbox) Replay(ctx context.Context, actor catalog.Principal, id strin
 	if err != nil {
 		return ReplayResult{}, err
 	}
-	if j.State != catalog.JobReleased || j.Kind != "sql" || j.Recipe == nil {
+	if j.State != catalog.JobReleased || (j.Kind != "sql" && j.Kind != "he") || j.Recipe == nil {
 		return ReplayResult{}, fault.E(fault.Conflict, "job %s was %s; only released jobs with a recorded recipe can be replayed", id, j.State)
 	}
 	if err := sb.checkAgainstLog(ctx, j); err != nil {
@@ -214,6 +214,20 @@ func (sb *Sandbox) Replay(ctx context.Context, actor catalog.Principal, id strin
 		if res, err = sb.execute(ctx, &rerun, g, path, analysis, rw); err != nil {
 			return ReplayResult{}, err
 		}
+	}
+	if j.Kind == "he" {
+		// The same gated groups, scored again with the same uploads and the same seed.
+		r, err := sb.checkHE(g, heRequestOf(sb, j))
+		if err != nil {
+			res.Release()
+			return ReplayResult{}, err
+		}
+		final, err := sb.finishHE(ctx, &rerun, g, path, r, res)
+		res.Release()
+		if err != nil {
+			return ReplayResult{}, err
+		}
+		res = final
 	}
 	res.Release()
 	out.ReplayedDigest = rerun.ResultDigest

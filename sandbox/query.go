@@ -100,6 +100,27 @@ func schemaOfGrant(g catalog.Grant) sqlgate.Schema {
 // job to the log, and only then release. Every outcome (refusal, check, release, failure) is
 // in the job log before the caller hears of it.
 func (sb *Sandbox) Query(ctx context.Context, actor catalog.Principal, grantID, text string, checkOnly bool) (*QueryResult, error) {
+	return sb.runJob(ctx, actor, grantID, text, checkOnly, jobSpec{Kind: "sql"})
+}
+
+// jobSpec is what makes a job more than its query: homomorphic and plugin jobs are released
+// through a gated query too, then finish the query's result into what they release.
+type jobSpec struct {
+	Kind string
+	// Params are the job's own parameters: shown to the policy (input.job) and recorded.
+	Params map[string]string
+	// Finish, if set, turns the gated query's result into what the job releases. It runs
+	// before the job is recorded; an error fails the job (nothing is released). It owns res.
+	Finish func(ctx context.Context, job *catalog.Job, g catalog.Grant, path string, res *QueryResult) (*QueryResult, error)
+	// Prepare, if set, runs before the query (after the policy allowed it), e.g. to run a
+	// plugin whose output the query reads; an error fails the job. It may set the workspace
+	// path the query runs on.
+	Prepare func(ctx context.Context, job *catalog.Job, g catalog.Grant) (path string, cleanup func(), err error)
+}
+
+// runJob runs one job of any kind: parse, analyse and decide its query, plan it (k threshold
+// or DP), reserve the budget, run it, finish it, record it, release it.
+func (sb *Sandbox) runJob(ctx context.Context, actor catalog.Principal, grantID, text string, checkOnly bool, spec jobSpec) (*QueryResult, error) {
 	if sb.decider == nil || sb.parser == nil || sb.engine == nil {
 		return nil, fault.E(fault.Unavailable, "SQL jobs are not enabled on this server")
 	}
@@ -113,7 +134,7 @@ func (sb *Sandbox) Query(ctx context.Context, actor catalog.Principal, grantID, 
 		return nil, fault.E(fault.NotFound, "no grant %q", grantID)
 	}
 	g.JobsUsed = sb.ledger.of(g.ID).Jobs
-	job := catalog.Job{ID: catalog.NewJobID(), Grant: g.ID, Principal: actor.ID, Kind: "sql", SQL: text, SQLDigest: audit.Digest([]byte(text)),
+	job := catalog.Job{ID: catalog.NewJobID(), Grant: g.ID, Principal: actor.ID, Kind: spec.Kind, Params: spec.Params, SQL: text, SQLDigest: audit.Digest([]byte(text)),
 		Workspace: g.Workspace.Digest, Versions: g.Workspace.Sources, Engine: sb.engineVersion, Timings: timings, CreatedAt: sb.opt.Clock(),
 		Recipe: &catalog.Recipe{Pins: g.Pins, Rules: g.RuleVersions, Consents: g.ConsentSets}}
 	refuse := func(err error) (*QueryResult, error) {
@@ -145,7 +166,7 @@ func (sb *Sandbox) Query(ctx context.Context, actor catalog.Principal, grantID, 
 
 	t2 := time.Now()
 	in := policyInput{
-		Now: sb.opt.Clock().UTC().Format(time.RFC3339Nano), Principal: actor, Job: map[string]string{"kind": "sql"},
+		Now: sb.opt.Clock().UTC().Format(time.RFC3339Nano), Principal: actor, Job: jobInput(spec),
 		Grant: grantInput{ID: g.ID, State: string(g.State), Developer: g.Developer, ValidUntil: g.ValidUntil.UTC().Format(time.RFC3339Nano),
 			K: g.K, JobBudget: g.JobBudget, JobsUsed: g.JobsUsed, JobKinds: g.JobKinds, DP: g.DP, Plugins: g.Plugins, HECircuits: g.HECircuits, Tables: schema},
 		Query: analysis,
@@ -213,10 +234,24 @@ func (sb *Sandbox) Query(ctx context.Context, actor catalog.Principal, grantID, 
 		return refuse(err)
 	}
 	var res *QueryResult
-	if dpPlan != nil {
-		res, err = sb.executeDP(ctx, &job, g, sb.workspacePath(file), dpPlan, mech)
-	} else {
-		res, err = sb.execute(ctx, &job, g, sb.workspacePath(file), analysis, rw)
+	path := sb.workspacePath(file)
+	if spec.Prepare != nil {
+		var cleanup func()
+		if path, cleanup, err = spec.Prepare(ctx, &job, g); err == nil && cleanup != nil {
+			defer cleanup()
+		}
+	}
+	if err == nil {
+		if dpPlan != nil {
+			res, err = sb.executeDP(ctx, &job, g, path, dpPlan, mech)
+		} else {
+			res, err = sb.execute(ctx, &job, g, path, analysis, rw)
+		}
+	}
+	if err == nil && spec.Finish != nil {
+		t := time.Now()
+		res, err = spec.Finish(ctx, &job, g, path, res)
+		mark("finish", t)
 	}
 	if err != nil {
 		sb.ledger.giveBack(g.ID, eps, true)
@@ -446,4 +481,15 @@ func resultDigest(r *QueryResult) (string, error) {
 		io.WriteString(h, "\n")
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// jobInput is the policy's view of the job: its kind and its own parameters.
+func jobInput(spec jobSpec) map[string]string {
+	in := map[string]string{"kind": spec.Kind}
+	for k, v := range spec.Params {
+		if k != "kind" {
+			in[k] = v
+		}
+	}
+	return in
 }

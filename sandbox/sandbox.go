@@ -16,6 +16,7 @@ import (
 	"github.com/inviso/inviso/connectors"
 	"github.com/inviso/inviso/crypto/token"
 	"github.com/inviso/inviso/sandbox/audit"
+	"github.com/inviso/inviso/sandbox/blob"
 	"github.com/inviso/inviso/sandbox/catalog"
 	"github.com/inviso/inviso/sandbox/duck"
 	"github.com/inviso/inviso/sandbox/engine"
@@ -63,6 +64,7 @@ type Sandbox struct {
 	lock    *os.File
 	catalog *catalog.Catalog
 	store   *store.Store
+	blobs   *blob.Store // developers' uploads: homomorphic keys and ciphertexts
 	master  []byte // the sandbox's secret: per-grant pseudonym keys derive from it
 	parser  *sqlgate.Parser
 	engine  *engine.Engine
@@ -156,6 +158,9 @@ func Open(ctx context.Context, opt Options) (_ *Sandbox, err error) {
 		return nil, fmt.Errorf("open sandbox: master key: %w", err)
 	}
 	if err := sb.sweepPending(ctx); err != nil {
+		return nil, err
+	}
+	if sb.blobs, err = blob.Open(filepath.Join(opt.DataDir, "blobs")); err != nil {
 		return nil, err
 	}
 	if sb.parser, err = sqlgate.NewParser(ctx); err != nil {

@@ -48,6 +48,7 @@ type Job struct {
 	Grant        string            `json:"grant"`
 	Principal    string            `json:"principal"`
 	Kind         string            `json:"kind"`
+	Params       map[string]string `json:"params,omitempty"` // a homomorphic or plugin job's own parameters
 	State        JobState          `json:"state"`
 	SQL          string            `json:"sql,omitempty"`       // as sent
 	Rewritten    string            `json:"rewritten,omitempty"` // as executed
@@ -101,4 +102,28 @@ func (c *Catalog) Job(ctx context.Context, id string) (Job, error) {
 	}
 	var j Job
 	return j, wrap("read job", json.Unmarshal([]byte(body), &j))
+}
+
+// JobRequest is a job as POST /v1/grants/{id}/jobs carries it. SQL jobs need SQL; homomorphic
+// jobs the fields under "he"; plugin jobs those under "plugin".
+type JobRequest struct {
+	Kind string `json:"kind"` // sql, he or plugin
+	SQL  string `json:"sql,omitempty"`
+	// he: a circuit over a table's features, per group, with the developer's uploaded
+	// evaluation keys and encrypted inputs (blob digests).
+	Circuit    string   `json:"circuit,omitempty"`
+	Params     string   `json:"params,omitempty"` // a named parameter set
+	Table      string   `json:"table,omitempty"`  // default: the one table with every column named
+	GroupBy    []string `json:"group_by,omitempty"`
+	Features   []string `json:"features,omitempty"`
+	Keys       string   `json:"keys,omitempty"`
+	Inputs     string   `json:"inputs,omitempty"`
+	Polynomial string   `json:"polynomial,omitempty"`  // row_score: an approved polynomial (default identity)
+	CodeColumn string   `json:"code_column,omitempty"` // exact_count: the column whose values are counted
+	Codes      []string `json:"codes,omitempty"`       // exact_count: the code space, as the developer names it
+	// plugin: an approved binary over the rows of an input query; the release query reads its
+	// output as the table "output".
+	Plugin     string `json:"plugin,omitempty"`
+	InputSQL   string `json:"input_sql,omitempty"`
+	ReleaseSQL string `json:"release_sql,omitempty"`
 }
