@@ -3,10 +3,10 @@ package sandbox
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -341,7 +341,6 @@ func number(a arrow.Array, i int) float64 {
 	fmt.Sscan(a.ValueStr(i), &f)
 	return f
 }
-
 
 // finishHE scores the released groups homomorphically and builds the encrypted result.
 func (sb *Sandbox) finishHE(ctx context.Context, job *catalog.Job, g catalog.Grant, path string, r heRequest, res *QueryResult) (*QueryResult, error) {

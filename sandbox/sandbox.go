@@ -65,7 +65,7 @@ type Sandbox struct {
 	catalog *catalog.Catalog
 	store   *store.Store
 	blobs   *blob.Store // developers' uploads: homomorphic keys and ciphertexts
-	master  []byte // the sandbox's secret: per-grant pseudonym keys derive from it
+	master  []byte      // the sandbox's secret: per-grant pseudonym keys derive from it
 	parser  *sqlgate.Parser
 	engine  *engine.Engine
 	decider Decider
