@@ -45,7 +45,7 @@ func TestDPQueryReleasesNoisyAggregates(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
 	g := w.dpGrant(t, "dp_basic", catalog.DP{Epsilon: 3, EpsilonPerQuery: 0.5})
-	if g.DP == nil || g.DP.Delta != catalog.DefaultDelta || g.DP.MaxGroupsContributed != 1 {
+	if g.DP == nil || g.DP.Delta != catalog.DefaultDelta || g.DP.MaxGroupsContributed != 0 {
 		t.Fatalf("grant DP settings %+v: defaults not filled in", g.DP)
 	}
 	res, err := w.sb.Query(ctx, *w.dev, g.ID, dpQuery, false)

@@ -17,10 +17,13 @@ type DP struct {
 	// (noisy thresholding of the group keys). Default DefaultDelta.
 	Delta float64 `json:"delta,omitempty"`
 	// MaxGroupsContributed is the number of groups of one query a privacy unit may count in
-	// (its other groups are dropped for that unit before aggregation). Default 1.
+	// (its other groups are dropped for that unit before aggregation), and MaxRowsContributed
+	// the number of its rows counted in one group. Unset (0), a person counts with every row
+	// the workspace holds of them: the workspace records the most rows one person has, and the
+	// noise is calibrated to it. Set them to bound contributions tighter than the data does
+	// (less noise on tables with many rows per person, at the cost of aggregating per person).
 	MaxGroupsContributed int `json:"max_groups_contributed,omitempty"`
-	// MaxRowsContributed is the number of rows of one unit counted in one group. Default 1.
-	MaxRowsContributed int `json:"max_rows_contributed,omitempty"`
+	MaxRowsContributed   int `json:"max_rows_contributed,omitempty"`
 }
 
 // Defaults and limits of DP settings.
@@ -48,12 +51,6 @@ func (d *DP) normalise() error {
 	}
 	if d.Delta == 0 {
 		d.Delta = DefaultDelta
-	}
-	if d.MaxGroupsContributed == 0 {
-		d.MaxGroupsContributed = 1
-	}
-	if d.MaxRowsContributed == 0 {
-		d.MaxRowsContributed = 1
 	}
 	return nil
 }

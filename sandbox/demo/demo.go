@@ -277,8 +277,8 @@ func dpWalk(ctx context.Context, p func(string, ...any), as func(string) *client
 	if err != nil {
 		return err
 	}
-	p("   - grant %s: total epsilon %g, %g per query, delta %g, each person counted in at most %d group(s)",
-		g.ID, g.DP.Epsilon, g.DP.EpsilonPerQuery, g.DP.Delta, g.DP.MaxGroupsContributed)
+	p("   - grant %s: total epsilon %g, %g per query, delta %g; noise calibrated to what one person can change",
+		g.ID, g.DP.Epsilon, g.DP.EpsilonPerQuery, g.DP.Delta)
 	q := "SELECT district, count(*) AS people, avg(income) AS mean_income FROM citizens GROUP BY district"
 	for i := range 3 {
 		qr, err := as("analyst").Query(ctx, g.ID, q, false)

@@ -21,8 +21,11 @@ const (
 
 // DPSettings are one query's contribution bounds.
 type DPSettings struct {
-	MaxGroups int64 // groups of the query one privacy unit counts in
-	MaxRows   int64 // rows of one unit counted in one group
+	// MaxGroups is the number of groups of the query one privacy unit counts in, MaxRows the
+	// rows of one unit counted in one group; both 0: as the workspace bounds them (a person's
+	// rows), with per-person bounding (1 and 1) only where the workspace records no bound.
+	MaxGroups int64
+	MaxRows   int64
 	Seed      int64 // orders each unit's groups when more than MaxGroups must be dropped
 }
 
@@ -96,8 +99,9 @@ func dpUnsupported(format string, args ...any) error {
 //   - Row path. The workspace records m, the most rows one person has in the query's FROM (one
 //     table, or two joined on their privacy units). One person is then at most m rows in all:
 //     in at most m groups, adding at most m to any count and m·bound to any clamped sum. When
-//     m is within the grant's bounds (m ≤ max_groups·max_rows) nothing needs bounding and the
-//     query runs row by row, at about the raw query's cost; the threshold is on noisy rows.
+//     the grant sets no bounds, or m is within them (m ≤ max_groups·max_rows), nothing needs
+//     bounding and the query runs row by row, at about the raw query's cost; the threshold is
+//     on noisy rows.
 //   - Per-unit path (ZetaSQL's two-level aggregation). Rows are aggregated per person and
 //     group; each person keeps at most max_groups groups (chosen by a keyed hash) and at most
 //     max_rows rows per group; per-person sums are clamped. This costs a hash aggregation over
@@ -107,9 +111,11 @@ func dpUnsupported(format string, args ...any) error {
 // tree (group expressions, aggregate arguments, FROM, WHERE): the developer's text is never
 // spliced into SQL, and the numbers in the template are the planner's own.
 func (p *Parser) PlanDP(ctx context.Context, t *Tree, a *Analysis, schema Schema, s DPSettings) (*DPPlan, error) {
-	if s.MaxGroups < 1 || s.MaxRows < 1 {
-		return nil, fmt.Errorf("sqlgate: DP contribution bounds must be at least 1")
+	if s.MaxGroups < 0 || s.MaxRows < 0 {
+		return nil, fmt.Errorf("sqlgate: DP contribution bounds must not be negative")
 	}
+	bounded := s.MaxGroups > 0 || s.MaxRows > 0 // 0 and 0: as the workspace bounds a person's rows
+	s.MaxGroups, s.MaxRows = max(s.MaxGroups, 1), max(s.MaxRows, 1)
 	for _, f := range a.Features {
 		if !dpFeatures[f] {
 			return nil, dpUnsupported("a query may only filter, join on the privacy unit, group and aggregate (it uses %s)", strings.ReplaceAll(f, "_", " "))
@@ -131,7 +137,7 @@ func (p *Parser) PlanDP(ctx context.Context, t *Tree, a *Analysis, schema Schema
 	plan := &DPPlan{Keys: len(list(t.root, "group_expressions"))}
 	// bound is what one person adds to a count over all groups; cap, to one group's count.
 	var bound uint64
-	if m, ok := rowBound(a, schema, units); ok && m <= s.MaxGroups*s.MaxRows {
+	if m, ok := rowBound(a, schema, units); ok && (!bounded || m <= s.MaxGroups*s.MaxRows) {
 		bound = uint64(m)
 		plan.GroupsPerUnit, plan.UnitCap = m, m
 		plan.Measures = []Measure{{Kind: MeasureRows, Quantum: 1, Sensitivity: bound}}

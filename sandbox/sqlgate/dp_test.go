@@ -200,6 +200,14 @@ func TestPlanDPSensitivities(t *testing.T) {
 	if many.GroupsPerUnit != 3 || many.PerUnit || many.Measures[0].Sensitivity != 3 || many.Measures[1].Sensitivity != 3*40000 || many.Measures[1].Quantum != 0.01 {
 		t.Errorf("several rows per person: %+v", many.Measures)
 	}
+	unset, _, err := planDP(t, "SELECT program, count(*) AS n FROM benefits GROUP BY program", dpSchema(5), DPSettings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No bounds set: as the workspace bounds a person (5 rows), row by row.
+	if unset.PerUnit || unset.GroupsPerUnit != 5 || unset.UnitCap != 5 || unset.Measures[0].Sensitivity != 5 {
+		t.Errorf("unset bounds: %+v", unset)
+	}
 	tight, _, err := planDP(t, "SELECT program, count(*) AS n, sum(amount) AS s FROM benefits GROUP BY program", dpSchema(3), DPSettings{MaxGroups: 1, MaxRows: 1})
 	if err != nil {
 		t.Fatal(err)
