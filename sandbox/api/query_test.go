@@ -18,7 +18,10 @@ import (
 )
 
 // grantOverHTTP walks the whole co-review over HTTP and returns an active grant's id.
-func (e *env) grantOverHTTP(t *testing.T) string {
+func (e *env) grantOverHTTP(t *testing.T) string { return e.grantOverHTTPKinds(t, `["sql"]`) }
+
+// grantOverHTTPKinds is grantOverHTTP for a scenario of the given job kinds (a JSON list).
+func (e *env) grantOverHTTPKinds(t *testing.T, kinds string) string {
 	t.Helper()
 	src, dev := e.tokens[catalog.RoleSource], e.tokens[catalog.RoleDeveloper]
 	var csv strings.Builder
@@ -38,7 +41,7 @@ func (e *env) grantOverHTTP(t *testing.T) string {
 		"income":    {"class": "sensitive", "treatment": "keep", "usage": "aggregate_only", "params": {"lo": 0, "hi": 1000000}}}}`, 200)
 	until := time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)
 	sc := e.mustJSON("POST", "/v1/scenarios", dev, `{"name": "coverage", "purpose": "coverage", "use": "public_interest",
-		"datasets": {"citizens": ["person_id", "district", "income"]}, "job_kinds": ["sql"], "valid_until": "`+until+`"}`, 201)
+		"datasets": {"citizens": ["person_id", "district", "income"]}, "job_kinds": `+kinds+`, "valid_until": "`+until+`"}`, 201)
 	id := sc["id"].(string)
 	e.mustJSON("POST", "/v1/scenarios/"+id+"/consent", src, "", 200)
 	body := e.mustJSON("POST", "/v1/scenarios/"+id+"/approve", e.tokens[catalog.RoleImplementer], "", 201)

@@ -360,3 +360,67 @@ func (c *Client) QueryStream(ctx context.Context, grant, sql, accept string, w i
 	_, err = io.Copy(w, resp.Body)
 	return resp.Header.Get("Inviso-Job"), err
 }
+
+// PutBlob is POST /v1/blobs: it uploads r (homomorphic keys or ciphertexts) and returns the
+// digest that names it.
+func (c *Client) PutBlob(ctx context.Context, r io.Reader) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, "POST", c.base+"/v1/blobs", r)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Content-Type", "application/octet-stream")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		return "", decodeError(resp)
+	}
+	var out struct {
+		Digest string `json:"digest"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return "", err
+	}
+	return out.Digest, nil
+}
+
+// SubmitJob is POST /v1/grants/{id}/jobs with the result answered as accept (an Arrow IPC
+// stream, CSV or JSON) and copied to w; it returns the job id.
+func (c *Client) SubmitJob(ctx context.Context, grant string, job catalog.JobRequest, accept string, w io.Writer) (string, error) {
+	b, err := json.Marshal(job)
+	if err != nil {
+		return "", err
+	}
+	return c.stream(ctx, "POST", "/v1/grants/"+url.PathEscape(grant)+"/jobs", bytes.NewReader(b), accept, w)
+}
+
+// JobResult is GET /v1/jobs/{id}/result, copied to w as accept.
+func (c *Client) JobResult(ctx context.Context, id, accept string, w io.Writer) error {
+	_, err := c.stream(ctx, "GET", "/v1/jobs/"+url.PathEscape(id)+"/result", nil, accept, w)
+	return err
+}
+
+func (c *Client) stream(ctx context.Context, method, path string, body io.Reader, accept string, w io.Writer) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", accept)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		return "", decodeError(resp)
+	}
+	_, err = io.Copy(w, resp.Body)
+	return resp.Header.Get("Inviso-Job"), err
+}
