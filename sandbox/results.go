@@ -111,4 +111,3 @@ func (sb *Sandbox) JobResult(ctx context.Context, actor catalog.Principal, id st
 	}
 	return res, nil
 }
-
