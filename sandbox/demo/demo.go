@@ -17,6 +17,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/inviso/inviso/connectors/synth"
+	"github.com/inviso/inviso/crypto/he"
 	"github.com/inviso/inviso/sandbox"
 	"github.com/inviso/inviso/sandbox/api"
 	"github.com/inviso/inviso/sandbox/audit"
@@ -44,6 +45,7 @@ type Result struct {
 	Job                string            // the released demo job
 	Replay             client.ReplayResult
 	DPJob              string // the last released job of the DP grant
+	HEJob              string // the homomorphic job
 	Server             string
 }
 
@@ -250,6 +252,9 @@ func Run(ctx context.Context, out io.Writer, opt Options) (*Result, error) {
 	if err := dpWalk(ctx, p, as, res); err != nil {
 		return nil, err
 	}
+	if err := heWalk(ctx, p, as, res); err != nil {
+		return nil, err
+	}
 
 	p("")
 	p("Done. Raw rows stayed in %s; only names, counts and digests left it.", filepath.Join(opt.DataDir, "store"))
@@ -300,6 +305,72 @@ func dpWalk(ctx context.Context, p func(string, ...any), as func(string) *client
 		p("     privacy budget: spent %g of %g, %g left", qr.Budget.Spent, qr.Budget.Total, qr.Budget.Remaining)
 		res.DPJob = qr.Job
 	}
+	return nil
+}
+
+// heWalk scores a lender's private model per district with homomorphic encryption (the
+// same flow as examples/he): the sandbox never sees the weights, the lender never sees a row.
+func heWalk(ctx context.Context, p func(string, ...any), as func(string) *client.Client, res *Result) error {
+	p("")
+	p("14. A homomorphic job: a lender scores districts with a private model the operator never sees:")
+	sc, err := as("analyst").RequestScenario(ctx, catalog.ScenarioRequest{
+		Name: "district_risk_model", Purpose: "score districts with a proprietary credit-risk model", Use: catalog.Commercial,
+		Datasets: map[string][]string{"citizens": {"person_id", "district", "income", "birth_date"}},
+		JobKinds: []string{"sql", "he"}, HECircuits: []string{"linear_score"},
+		ValidUntil: time.Now().AddDate(1, 0, 0).UTC().Truncate(time.Second), Agreement: "ZQ-SJYY-2026-019",
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := as("ca-loader").ConsentScenario(ctx, sc.ID); err != nil {
+		return err
+	}
+	g, err := as("reviewer").ApproveScenario(ctx, sc.ID)
+	if err != nil {
+		return err
+	}
+	set, err := he.Lookup("ckks-n13")
+	if err != nil {
+		return err
+	}
+	keys, err := he.KeyGen(set)
+	if err != nil {
+		return err
+	}
+	features, weights := []string{"income", "birth_date"}, []float64{0.00002, -0.01}
+	p("   - the lender makes a fresh CKKS key pair (%s) on its own machine and encrypts its weights", set.Name())
+	var out bytes.Buffer
+	job, err := as("analyst").RunHE(ctx, g.ID, keys, client.HEJob{Circuit: "linear_score", GroupBy: []string{"district"}, Features: features, Weights: weights}, &out)
+	if err != nil {
+		return err
+	}
+	p("   - job %s: the sandbox sums each released district's features (k applies) and scores them under encryption;", job)
+	p("     %d bytes of Arrow leave, holding one ciphertext", out.Len())
+	_, rows, err := client.DecryptHE(keys, &out)
+	if err != nil {
+		return err
+	}
+	check, err := as("analyst").Query(ctx, g.ID, "SELECT district, sum(income) AS income, sum(birth_date) AS birth FROM citizens GROUP BY district", false)
+	if err != nil {
+		return err
+	}
+	plain := map[string]float64{}
+	for _, r := range check.Rows {
+		var inc, birth float64
+		fmt.Sscan(fmt.Sprint(r[1]), &inc)
+		fmt.Sscan(fmt.Sprint(r[2]), &birth)
+		plain[fmt.Sprint(r[0])] = inc*weights[0] + birth*weights[1]
+	}
+	p("   district   people   decrypted score   plaintext check")
+	for _, r := range rows {
+		want := plain[fmt.Sprint(r[0])]
+		got, _ := r[2].(float64)
+		p("   %-8v   %6v   %15.4f   %15.4f", r[0], r[1], got, want)
+		if d := got - want; d > 1e-3 || d < -1e-3 {
+			return fmt.Errorf("district %v: decrypted %.6f, plaintext %.6f", r[0], got, want)
+		}
+	}
+	res.HEJob = job
 	return nil
 }
 

@@ -25,13 +25,16 @@ func TestDemoRunsEndToEnd(t *testing.T) {
 	if !res.Replay.Match || res.Replay.RecordedDigest == "" || res.Replay.ReplayedDigest != res.Replay.RecordedDigest {
 		t.Fatalf("replay: %+v", res.Replay)
 	}
+	if res.HEJob == "" {
+		t.Fatal("the homomorphic job did not run")
+	}
 	if res.DPJob == "" {
 		t.Fatal("the DP grant released nothing")
 	}
 	if res.Grant.State != "active" || len(res.Grant.Workspace.Tables) != 2 {
 		t.Fatalf("grant: %+v", res.Grant)
 	}
-	for _, want := range []string{"forbidden", "unauthenticated", "invalid_input", "schema_drift", "exactly 1 version(s)", "missing", "one scenario, one authorization", "dummy data", "policy_denied", "raw_output", "left out silently", "verifies all", "match, bit for bit", "(95%)", "budget_exhausted"} {
+	for _, want := range []string{"forbidden", "unauthenticated", "invalid_input", "schema_drift", "exactly 1 version(s)", "missing", "one scenario, one authorization", "dummy data", "policy_denied", "raw_output", "left out silently", "verifies all", "match, bit for bit", "(95%)", "budget_exhausted", "decrypted score"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, text)
 		}
