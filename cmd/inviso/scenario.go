@@ -62,6 +62,8 @@ func newScenarioCmd() *cobra.Command {
 	f.IntVar(&req.JobBudget, "job-budget", 0, "jobs the grant may run (default 10,000)")
 	f.BoolVar(&req.FollowLatest, "follow-latest", false, "rebuild the workspace when a dataset gets a new version (default: pinned)")
 	f.StringVar(&req.Agreement, "agreement", "", "reference of the filed authorization agreement (Art. 14)")
+	f.StringSliceVar(&req.Plugins, "plugin", nil, "approved plugin binary digest sha256:… (repeatable; needs --job-kind plugin)")
+	f.StringSliceVar(&req.HECircuits, "he-circuit", nil, "allowed homomorphic circuit: linear_score, row_score, exact_count (default all, with --job-kind he)")
 	f.Float64Var(&dp.Epsilon, "dp-epsilon", 0, "differential privacy: the grant's total privacy budget (turns DP on)")
 	f.Float64Var(&dp.EpsilonPerQuery, "dp-epsilon-per-query", 0, "differential privacy: what one query spends")
 	f.Float64Var(&dp.Delta, "dp-delta", 0, "differential privacy: chance a group of very few people is released at all (default 1e-7)")
