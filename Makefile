@@ -29,6 +29,10 @@ bench:
 	$(GO) test $(GOTAGS) -p 1 -run '^$$' -bench 'ConcurrentSmallQueries' -benchtime 2000x ./sandbox/ | tee -a docs/bench.txt
 	$(GO) test -p 1 -run '^$$' -bench 'Append16' -benchtime 20000x ./sandbox/audit/ | tee -a docs/bench.txt
 	$(GO) test -p 1 -run '^$$' -bench 'Verify' -benchtime 3x ./sandbox/audit/ -args -verify.entries 1000000 | tee -a docs/bench.txt
+	INVISO_BENCH_ROWS=$(BENCH_ROWS) $(GO) test $(GOTAGS) -p 1 -run '^$$' -timeout 60m -benchtime 5x -bench 'DPVsGated' ./sandbox/ | tee -a docs/bench.txt
+	$(GO) test -p 1 -run '^$$' -bench 'Sample' ./crypto/noise/ | tee -a docs/bench.txt
+	$(GO) test $(GOTAGS) -p 1 -run '^$$' -bench 'HEVsDuckDB' -benchtime 3x ./sandbox/ | tee -a docs/bench.txt
+	$(GO) test -p 1 -run '^$$' -bench . -benchtime 3x ./crypto/he/ | tee -a docs/bench.txt
 
 fuzz:
 	@for spec in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs grep -H '^func Fuzz' | sed -E 's#^\./([^:]*)/[^/:]*:func (Fuzz[A-Za-z0-9_]*).*#\1:\2#' | sort -u); do \
