@@ -112,10 +112,17 @@ type jobSpec struct {
 	// Finish, if set, turns the gated query's result into what the job releases. It runs
 	// before the job is recorded; an error fails the job (nothing is released). It owns res.
 	Finish func(ctx context.Context, job *catalog.Job, g catalog.Grant, path string, res *QueryResult) (*QueryResult, error)
-	// Prepare, if set, runs before the query (after the policy allowed it), e.g. to run a
-	// plugin whose output the query reads; an error fails the job. It may set the workspace
-	// path the query runs on.
-	Prepare func(ctx context.Context, job *catalog.Job, g catalog.Grant) (path string, cleanup func(), err error)
+	// Stage, if set, makes the tables the query reads before it is even parsed (a plugin's
+	// output); an error fails the job, which counts as run. The stage is removed afterwards.
+	Stage func(ctx context.Context, job *catalog.Job, g catalog.Grant) (*stage, error)
+}
+
+// stage is a job's own database: the tables its query reads instead of the grant's workspace.
+type stage struct {
+	schema  sqlgate.Schema
+	path    string
+	digest  string // names the database for the engine's instance cache
+	cleanup func()
 }
 
 // runJob runs one job of any kind: parse, analyse and decide its query, plan it (k threshold
@@ -150,6 +157,18 @@ func (sb *Sandbox) runJob(ctx context.Context, actor catalog.Principal, grantID,
 		return nil, withJob(err, job.ID)
 	}
 
+	schema := schemaOfGrant(g)
+	path := sb.workspacePath(file)
+	if spec.Stage != nil {
+		t := time.Now()
+		st, err := spec.Stage(ctx, &job, g)
+		mark("stage", t)
+		if err != nil {
+			return sb.failStaged(ctx, job, g, err)
+		}
+		defer st.cleanup()
+		schema, path, g.Workspace.Digest = st.schema, st.path, st.digest
+	}
 	t0 := time.Now()
 	tree, err := sb.parser.Parse(ctx, text)
 	if err != nil {
@@ -157,7 +176,6 @@ func (sb *Sandbox) runJob(ctx context.Context, actor catalog.Principal, grantID,
 	}
 	mark("parse", t0)
 	t1 := time.Now()
-	schema := schemaOfGrant(g)
 	analysis, err := sb.parser.Analyse(tree, schema)
 	if err != nil {
 		return refuse(err)
@@ -234,19 +252,10 @@ func (sb *Sandbox) runJob(ctx context.Context, actor catalog.Principal, grantID,
 		return refuse(err)
 	}
 	var res *QueryResult
-	path := sb.workspacePath(file)
-	if spec.Prepare != nil {
-		var cleanup func()
-		if path, cleanup, err = spec.Prepare(ctx, &job, g); err == nil && cleanup != nil {
-			defer cleanup()
-		}
-	}
-	if err == nil {
-		if dpPlan != nil {
-			res, err = sb.executeDP(ctx, &job, g, path, dpPlan, mech)
-		} else {
-			res, err = sb.execute(ctx, &job, g, path, analysis, rw)
-		}
+	if dpPlan != nil {
+		res, err = sb.executeDP(ctx, &job, g, path, dpPlan, mech)
+	} else {
+		res, err = sb.execute(ctx, &job, g, path, analysis, rw)
 	}
 	if err == nil && spec.Finish != nil {
 		t := time.Now()
@@ -492,4 +501,27 @@ func jobInput(spec jobSpec) map[string]string {
 		}
 	}
 	return in
+}
+
+// failStaged records a job whose stage failed (a plugin that crashed, broke a limit or sent
+// bad output): it ran, so it counts against the job budget, and it released nothing.
+func (sb *Sandbox) failStaged(ctx context.Context, job catalog.Job, g catalog.Grant, err error) (*QueryResult, error) {
+	reserved := true
+	if rerr := sb.ledger.reserve(g, 0); rerr != nil {
+		err, reserved = rerr, false
+	}
+	job.State = catalog.JobFailed
+	pub := fault.Public(err)
+	job.Error = pub.Message
+	for _, r := range pub.Reasons {
+		job.Reasons = append(job.Reasons, catalog.Reason(r))
+	}
+	sb.log.Warn("job failed before its query", "job", job.ID, "grant", g.ID, "kind", job.Kind, "error", fault.Redact(err))
+	if lerr := sb.recordJob(ctx, job); lerr != nil {
+		if reserved {
+			sb.ledger.giveBack(g.ID, 0, false)
+		}
+		return nil, lerr
+	}
+	return nil, withJob(err, job.ID)
 }
