@@ -42,7 +42,8 @@ fuzz:
 	done
 
 demo: build
-	./$(BIN) demo
+	CGO_ENABLED=0 $(GO) build -o bin/riskscore ./examples/plugins/riskscore
+	./$(BIN) demo --plugin bin/riskscore
 
 clean:
 	rm -rf bin

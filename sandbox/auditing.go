@@ -153,7 +153,7 @@ func (sb *Sandbox) Replay(ctx context.Context, actor catalog.Principal, id strin
 	if err != nil {
 		return ReplayResult{}, err
 	}
-	if j.State != catalog.JobReleased || (j.Kind != "sql" && j.Kind != "he") || j.Recipe == nil {
+	if j.State != catalog.JobReleased || j.Recipe == nil {
 		return ReplayResult{}, fault.E(fault.Conflict, "job %s was %s; only released jobs with a recorded recipe can be replayed", id, j.State)
 	}
 	if err := sb.checkAgainstLog(ctx, j); err != nil {
@@ -184,6 +184,21 @@ func (sb *Sandbox) Replay(ctx context.Context, actor catalog.Principal, id strin
 	}
 	g.Workspace = b.ws
 	schema := schemaOfGrant(g)
+	rerun := catalog.Job{ID: j.ID, Timings: map[string]int64{}, Params: map[string]string{}}
+	qpath := path // what the job's query reads: the workspace, or a plugin job's stage
+	if j.Kind == "plugin" {
+		// The same binary over the same rows in the same order, with the same handles.
+		in, err := sb.pluginInput(ctx, g, j.Params["input_sql"])
+		if err != nil {
+			return ReplayResult{}, err
+		}
+		st, err := sb.stageAt(ctx, &rerun, g, catalog.JobRequest{Plugin: j.Params["plugin"]}, in, path)
+		if err != nil {
+			return ReplayResult{}, err
+		}
+		defer st.cleanup()
+		schema, qpath, g.Workspace.Digest = st.schema, st.path, st.digest
+	}
 	tree, err := sb.parser.Parse(ctx, j.SQL)
 	if err != nil {
 		return ReplayResult{}, err
@@ -192,7 +207,6 @@ func (sb *Sandbox) Replay(ctx context.Context, actor catalog.Principal, id strin
 	if err != nil {
 		return ReplayResult{}, err
 	}
-	rerun := catalog.Job{ID: j.ID, Timings: map[string]int64{}}
 	var res *QueryResult
 	if g.DP != nil {
 		// The job id seeds its noise and its contribution bounds: the same draws come again.
@@ -200,7 +214,7 @@ func (sb *Sandbox) Replay(ctx context.Context, actor catalog.Principal, id strin
 		if err != nil {
 			return ReplayResult{}, err
 		}
-		if res, err = sb.executeDP(ctx, &rerun, g, path, plan, mech); err != nil {
+		if res, err = sb.executeDP(ctx, &rerun, g, qpath, plan, mech); err != nil {
 			return ReplayResult{}, err
 		}
 	} else {
@@ -211,7 +225,7 @@ func (sb *Sandbox) Replay(ctx context.Context, actor catalog.Principal, id strin
 		if rerun.Rewritten, err = sb.parser.Deparse(ctx, rw.Tree()); err != nil {
 			return ReplayResult{}, err
 		}
-		if res, err = sb.execute(ctx, &rerun, g, path, analysis, rw); err != nil {
+		if res, err = sb.execute(ctx, &rerun, g, qpath, analysis, rw); err != nil {
 			return ReplayResult{}, err
 		}
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/inviso/inviso/sandbox/duck"
 	"github.com/inviso/inviso/sandbox/engine"
 	"github.com/inviso/inviso/sandbox/fault"
+	"github.com/inviso/inviso/sandbox/plugin"
 	"github.com/inviso/inviso/sandbox/sqlgate"
 	"github.com/inviso/inviso/sandbox/store"
 )
@@ -55,6 +56,11 @@ type Options struct {
 	LogOrigin string
 	// WrapAppend wraps every write to the job log (fault injection in tests).
 	WrapAppend func(AppendFunc) AppendFunc
+	// PluginInsecureDev runs plugin jobs without isolation where the host cannot isolate
+	// them (development only: every such run is logged at error level).
+	PluginInsecureDev bool
+	// PluginLimits bound each plugin job (zero fields: the plugin package's defaults).
+	PluginLimits plugin.Limits
 }
 
 // Sandbox is the running domain.
@@ -65,7 +71,9 @@ type Sandbox struct {
 	catalog *catalog.Catalog
 	store   *store.Store
 	blobs   *blob.Store // developers' uploads: homomorphic keys and ciphertexts
-	master  []byte      // the sandbox's secret: per-grant pseudonym keys derive from it
+	plugins *plugin.Store
+	runner  *plugin.Runner // nil: plugin jobs are refused (the reason is logged at start)
+	master  []byte         // the sandbox's secret: per-grant pseudonym keys derive from it
 	parser  *sqlgate.Parser
 	engine  *engine.Engine
 	decider Decider
@@ -161,6 +169,9 @@ func Open(ctx context.Context, opt Options) (_ *Sandbox, err error) {
 		return nil, err
 	}
 	if sb.blobs, err = blob.Open(filepath.Join(opt.DataDir, "blobs")); err != nil {
+		return nil, err
+	}
+	if err := sb.openPlugins(); err != nil {
 		return nil, err
 	}
 	if sb.parser, err = sqlgate.NewParser(ctx); err != nil {

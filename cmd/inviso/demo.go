@@ -44,5 +44,6 @@ end unless --keep is given.`,
 	cmd.Flags().IntVar(&opt.Rows, "rows", 20_000, "citizens to generate (1,000 to 50,000,000)")
 	cmd.Flags().Int64Var(&opt.Seed, "seed", 1, "generator seed")
 	cmd.Flags().BoolVar(&keep, "keep", false, "keep the temporary data directory")
+	cmd.Flags().StringVar(&opt.PluginBinary, "plugin", "", "the built examples/plugins/riskscore, for the plugin step (make demo builds it)")
 	return cmd
 }

@@ -22,6 +22,7 @@ func newServeCmd() *cobra.Command {
 		dataDir, listen, memLimit, logLevel, policyDir string
 		threads                                        int
 		maxUpload                                      int64
+		pluginInsecure                                 bool
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -38,6 +39,8 @@ func newServeCmd() *cobra.Command {
 				DuckDB:    duck.Config{MemoryLimit: memLimit, Threads: threads},
 				Logger:    log,
 				PolicyDir: policyDir,
+
+				PluginInsecureDev: pluginInsecure,
 			})
 			if err != nil {
 				return err
@@ -62,6 +65,7 @@ func newServeCmd() *cobra.Command {
 	f.IntVar(&threads, "threads", envInt("INVISO_THREADS", 0), "DuckDB threads per instance (INVISO_THREADS; 0 = one per core)")
 	f.Int64Var(&maxUpload, "max-upload", api.DefaultMaxUploadBytes, "largest accepted upload in bytes")
 	f.StringVar(&policyDir, "policy-dir", os.Getenv("INVISO_POLICY_DIR"), "extra .rego files (package inviso.extra.<name>) that can only add denials (INVISO_POLICY_DIR)")
+	f.BoolVar(&pluginInsecure, "insecure-plugins-without-isolation", false, "DEVELOPMENT ONLY: run plugin jobs even where this host cannot isolate them (logged loudly on every run)")
 	f.StringVar(&logLevel, "log-level", envOr("INVISO_LOG_LEVEL", "info"), "debug, info, warn or error (INVISO_LOG_LEVEL)")
 	return cmd
 }

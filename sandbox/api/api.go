@@ -136,6 +136,7 @@ func (s *Server) table() []route {
 		{"POST", "/v1/grants/{id}/query", roles(developer), s.query},
 		{"POST", "/v1/grants/{id}/jobs", roles(developer), s.submitJob},
 		{"POST", "/v1/blobs", roles(developer), s.putBlob},
+		{"POST", "/v1/plugins", roles(developer), s.putPlugin},
 		{"GET", "/v1/jobs/{id}", roles(developer, auditor), s.getJob},
 		{"GET", "/v1/jobs/{id}/result", roles(developer), s.jobResult},
 		{"GET", "/v1/audit/key", public, s.auditKey},

@@ -50,3 +50,18 @@ func (s *Server) jobResult(w http.ResponseWriter, r *http.Request, actor catalog
 	w.Header().Set("Inviso-Job", res.Job)
 	return s.writeResult(w, r, res)
 }
+
+// putPlugin stores a plugin binary: the body, streamed.
+func (s *Server) putPlugin(w http.ResponseWriter, r *http.Request, actor catalog.Principal) error {
+	body := http.MaxBytesReader(w, r.Body, sandbox.MaxPluginBytes)
+	d, err := s.sb.PutPlugin(r.Context(), actor, body)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return fault.E(fault.TooLarge, "a plugin binary is at most %d MiB", sandbox.MaxPluginBytes>>20)
+	}
+	if err != nil {
+		return err
+	}
+	s.write(w, r, http.StatusCreated, map[string]string{"digest": d})
+	return nil
+}

@@ -364,7 +364,17 @@ func (c *Client) QueryStream(ctx context.Context, grant, sql, accept string, w i
 // PutBlob is POST /v1/blobs: it uploads r (homomorphic keys or ciphertexts) and returns the
 // digest that names it.
 func (c *Client) PutBlob(ctx context.Context, r io.Reader) (string, error) {
-	req, err := http.NewRequestWithContext(ctx, "POST", c.base+"/v1/blobs", r)
+	return c.upload(ctx, "/v1/blobs", r)
+}
+
+// PutPlugin is POST /v1/plugins: it uploads a plugin binary and returns its digest, which a
+// scenario lists for review.
+func (c *Client) PutPlugin(ctx context.Context, r io.Reader) (string, error) {
+	return c.upload(ctx, "/v1/plugins", r)
+}
+
+func (c *Client) upload(ctx context.Context, path string, r io.Reader) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, "POST", c.base+path, r)
 	if err != nil {
 		return "", err
 	}

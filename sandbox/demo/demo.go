@@ -3,6 +3,7 @@ package demo
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -35,6 +36,9 @@ type Options struct {
 	Seed    int64
 	DuckDB  duck.Config
 	Logger  *slog.Logger
+	// PluginBinary is the built examples/plugins/riskscore (make demo builds it); empty skips
+	// the plugin step.
+	PluginBinary string
 }
 
 // Result is what a run produced, for tests and callers.
@@ -46,6 +50,7 @@ type Result struct {
 	Replay             client.ReplayResult
 	DPJob              string // the last released job of the DP grant
 	HEJob              string // the homomorphic job
+	PluginJob          string // the plugin job (empty when skipped or refused)
 	Server             string
 }
 
@@ -255,6 +260,9 @@ func Run(ctx context.Context, out io.Writer, opt Options) (*Result, error) {
 	if err := heWalk(ctx, p, as, res); err != nil {
 		return nil, err
 	}
+	if err := pluginWalk(ctx, p, as, opt.PluginBinary, res); err != nil {
+		return nil, err
+	}
 
 	p("")
 	p("Done. Raw rows stayed in %s; only names, counts and digests left it.", filepath.Join(opt.DataDir, "store"))
@@ -371,6 +379,69 @@ func heWalk(ctx context.Context, p func(string, ...any), as func(string) *client
 		}
 	}
 	res.HEJob = job
+	return nil
+}
+
+// pluginWalk brings the developer's own code to the data: the riskscore plugin is uploaded,
+// its digest reviewed and approved in a scenario, and only the gated mean score per district
+// leaves.
+func pluginWalk(ctx context.Context, p func(string, ...any), as func(string) *client.Client, bin string, res *Result) error {
+	p("")
+	p("15. A plugin job: the developer's own Go program runs next to the data, isolated; only gated aggregates of its output leave:")
+	if bin == "" {
+		p("   (skipped: no plugin binary given; make demo builds examples/plugins/riskscore)")
+		return nil
+	}
+	f, err := os.Open(bin)
+	if err != nil {
+		return err
+	}
+	digest, err := as("analyst").PutPlugin(ctx, f)
+	f.Close()
+	if err != nil {
+		return err
+	}
+	p("   - the developer uploads riskscore: %s", digest)
+	sc, err := as("analyst").RequestScenario(ctx, catalog.ScenarioRequest{
+		Name: "district_risk_plugin", Purpose: "mean credit-risk score per district with our own scoring code", Use: catalog.Commercial,
+		Datasets: map[string][]string{"citizens": {"person_id", "district", "income", "birth_date"}},
+		JobKinds: []string{"plugin"}, Plugins: []string{digest},
+		ValidUntil: time.Now().AddDate(1, 0, 0).UTC().Truncate(time.Second), Agreement: "ZQ-SJYY-2026-020",
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := as("ca-loader").ConsentScenario(ctx, sc.ID); err != nil {
+		return err
+	}
+	g, err := as("reviewer").ApproveScenario(ctx, sc.ID)
+	if err != nil {
+		return err
+	}
+	p("   - the implementing agency reviews the code and approves its digest in grant %s (one scenario, one review)", g.ID)
+	req := catalog.JobRequest{Kind: "plugin", Plugin: digest, InputSQL: "SELECT district, birth_date, income FROM citizens",
+		ReleaseSQL: "SELECT district, avg(score) AS mean_score, count(*) AS people FROM output GROUP BY district ORDER BY district"}
+	p("   input:   %s", req.InputSQL)
+	p("   release: %s", req.ReleaseSQL)
+	var out bytes.Buffer
+	job, err := as("analyst").SubmitJob(ctx, g.ID, req, "application/json", &out)
+	var f2 *fault.Error
+	if errors.As(err, &f2) {
+		p("   → %s: %s", f2.Code, f2.Message)
+		return nil // a host that cannot isolate plugins refuses them: that is the right outcome
+	}
+	if err != nil {
+		return err
+	}
+	var qr client.QueryResult
+	if err := json.Unmarshal(out.Bytes(), &qr); err != nil {
+		return err
+	}
+	for _, r := range qr.Rows {
+		p("     %v", r)
+	}
+	p("   (job %s: the plugin saw desensitized rows in a jail with no network and no files; its stdout and stderr are kept for the operator)", job)
+	res.PluginJob = job
 	return nil
 }
 

@@ -3,6 +3,9 @@ package demo
 import (
 	"bytes"
 	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,7 +17,13 @@ func TestDemoRunsEndToEnd(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
 	dir := t.TempDir()
-	res, err := Run(context.Background(), &out, Options{DataDir: dir, Rows: 2000, Seed: 3, DuckDB: duck.Config{Threads: 2}})
+	bin := filepath.Join(t.TempDir(), "riskscore")
+	build := exec.Command("go", "build", "-o", bin, "../../examples/plugins/riskscore")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build riskscore: %v\n%s", err, b)
+	}
+	res, err := Run(context.Background(), &out, Options{DataDir: dir, Rows: 2000, Seed: 3, DuckDB: duck.Config{Threads: 2}, PluginBinary: bin})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
@@ -24,6 +33,9 @@ func TestDemoRunsEndToEnd(t *testing.T) {
 	text := out.String()
 	if !res.Replay.Match || res.Replay.RecordedDigest == "" || res.Replay.ReplayedDigest != res.Replay.RecordedDigest {
 		t.Fatalf("replay: %+v", res.Replay)
+	}
+	if res.PluginJob == "" && os.Geteuid() == 0 { // as root the host can isolate plugins: the job must run
+		t.Fatalf("the plugin job did not run:\n%s", out.String())
 	}
 	if res.HEJob == "" {
 		t.Fatal("the homomorphic job did not run")
