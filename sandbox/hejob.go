@@ -272,8 +272,16 @@ func (r *released) release() {
 }
 
 func readReleased(res *QueryResult, nkeys, nfeatures int) (*released, error) {
-	out := &released{index: map[string]int{}}
-	parts := make([][]arrow.Array, nkeys)
+	// The groups in the order of their keys, whatever order the engine returned them in:
+	// a group's place in the result must not change on replay.
+	type group struct {
+		key  string
+		b    arrow.RecordBatch
+		i    int
+		size int64
+		sums []float64
+	}
+	var groups []group
 	for _, b := range res.Batches {
 		if int(b.NumCols()) != nkeys+nfeatures+1 {
 			return nil, errors.New("he: the gated result does not have the expected columns")
@@ -283,29 +291,36 @@ func readReleased(res *QueryResult, nkeys, nfeatures int) (*released, error) {
 			return nil, errors.New("he: the group size is not an integer")
 		}
 		for i := 0; i < int(b.NumRows()); i++ {
-			out.index[keyText(b.Columns()[:nkeys], i)] = len(out.sizes)
-			out.sizes = append(out.sizes, n.Value(i))
 			row := make([]float64, nfeatures)
 			for f := range row {
 				row[f] = number(b.Column(nkeys+f), i)
 			}
-			out.sums = append(out.sums, row)
+			groups = append(groups, group{key: keyText(b.Columns()[:nkeys], i), b: b, i: i, size: n.Value(i), sums: row})
 		}
+	}
+	slices.SortFunc(groups, func(x, y group) int { return strings.Compare(x.key, y.key) })
+	out := &released{index: map[string]int{}}
+	builders := make([]array.Builder, nkeys)
+	for k := range nkeys {
+		builders[k] = array.NewBuilder(memory.DefaultAllocator, res.Schema.Field(k).Type)
+		defer builders[k].Release()
+	}
+	for gi, g := range groups {
+		out.index[g.key] = gi
+		out.sizes = append(out.sizes, g.size)
+		out.sums = append(out.sums, g.sums)
 		for k := range nkeys {
-			parts[k] = append(parts[k], b.Column(k))
+			col := g.b.Column(k)
+			if col.IsNull(g.i) {
+				builders[k].AppendNull()
+			} else if err := builders[k].AppendValueFromString(col.ValueStr(g.i)); err != nil {
+				out.release()
+				return nil, fmt.Errorf("he: group key: %w", err)
+			}
 		}
 	}
 	for k := range nkeys {
-		if len(parts[k]) == 0 {
-			out.keys = append(out.keys, array.MakeArrayOfNull(memory.DefaultAllocator, res.Schema.Field(k).Type, 0))
-			continue
-		}
-		a, err := array.Concatenate(parts[k], memory.DefaultAllocator)
-		if err != nil {
-			out.release()
-			return nil, err
-		}
-		out.keys = append(out.keys, a)
+		out.keys = append(out.keys, builders[k].NewArray())
 	}
 	return out, nil
 }
@@ -455,7 +470,9 @@ func (sb *Sandbox) scanRows(ctx context.Context, g catalog.Grant, path string, r
 	for _, c := range append(slices.Clone(r.GroupBy), cols...) {
 		sel = append(sel, duck.Ident(c))
 	}
-	tree, err := sb.parser.Parse(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+duck.Ident(r.Table))
+	// A fixed row order: the circuit's floating-point moment sums depend on it, and replay
+	// must reproduce them bit for bit.
+	tree, err := sb.parser.Parse(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+duck.Ident(r.Table)+" ORDER BY ALL")
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -128,6 +129,39 @@ func TestHELinearScore(t *testing.T) {
 	out, err := w.sb.Replay(ctx, auditor, res.Job)
 	if err != nil || !out.Match {
 		t.Fatalf("replay of a homomorphic job: %+v %v", out, err)
+	}
+
+	// row_score with the identity polynomial scores rows one by one; summed per group it is
+	// the same number, computed from the rows inside the sandbox.
+	rmat, err := keys.EvaluationMaterial(he.CircuitRowScore, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rin, err := he.EncryptRowWeights(keys, weights, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, _ = rmat.MarshalBinary()
+	ib, _ = rin.MarshalBinary()
+	req.Circuit, req.Keys, req.Inputs = "row_score", w.upload(t, mb), w.upload(t, ib)
+	res2, err := w.sb.RunHE(ctx, *w.dev, g.ID, req)
+	if err != nil {
+		t.Fatalf("%v %+v", err, fault.Public(err).Reasons)
+	}
+	districts2, _, slots2, enc2 := heResultOf(t, res2)
+	res2.Release()
+	scores2, err := he.DecryptScores(keys, enc2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, d := range districts2 {
+		j := slices.Index(districts, d)
+		if j < 0 || math.Abs(scores2[slots2[i]]-scores[slots[j]]) > 1e-6*math.Abs(scores[slots[j]])+1e-3 {
+			t.Errorf("district %s: row_score %.4f, linear_score %.4f", d, scores2[slots2[i]], scores[slots[max(j, 0)]])
+		}
+	}
+	if out, err := w.sb.Replay(ctx, auditor, res2.Job); err != nil || !out.Match {
+		t.Fatalf("replay of a row_score job: %+v %v", out, err)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -43,7 +44,10 @@ func (sb *Sandbox) openPlugins() error {
 	// live under a short directory of the system's temp dir, one per data directory.
 	sum := sha256.Sum256([]byte(sb.opt.DataDir))
 	work := filepath.Join(os.TempDir(), fmt.Sprintf("inviso-pj-%x", sum[:4]))
-	r, err := plugin.NewRunner(sb.plugins, work, plugin.WithLogger(sb.log))
+	// The runner kills leftovers of its uid range at start: each data directory gets a range
+	// of its own, so two servers (or tests) on one host never kill each other's plugins.
+	first := plugin.DefaultFirstUID + (binary.BigEndian.Uint32(sum[4:8])%999_999+1)*uint32(plugin.DefaultUIDs) // never the default range
+	r, err := plugin.NewRunner(sb.plugins, work, plugin.WithLogger(sb.log), plugin.WithUIDs(first, plugin.DefaultUIDs))
 	if err != nil {
 		sb.log.Error("plugin jobs are disabled: the runner cannot start", "error", err)
 		return nil
