@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -89,6 +90,15 @@ func TestDPQueryReleasesNoisyAggregates(t *testing.T) {
 	}
 	if got, _ := w.sb.Grant(ctx, *w.dev, g.ID); got.EpsilonSpent != 0.5 {
 		t.Fatalf("grant shows epsilon spent %v, want 0.5", got.EpsilonSpent)
+	}
+	// Every income of the synthetic world is within the rule's bounds [0, 1e6]: the workspace
+	// says so, and the clamp (a no-op) is left out.
+	var inBounds bool
+	for _, c := range g.Workspace.Tables[0].Columns {
+		inBounds = inBounds || (c.Name == "income" && c.InBounds)
+	}
+	if !inBounds || strings.Contains(job.Rewritten, "greatest(income") {
+		t.Errorf("income in bounds %v; rewritten %s", inBounds, job.Rewritten)
 	}
 	// Refused and checked queries spend nothing.
 	if _, err := w.sb.Query(ctx, *w.dev, g.ID, "SELECT district, max(income) FROM citizens GROUP BY district", false); err == nil {

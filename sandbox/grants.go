@@ -429,7 +429,7 @@ func (sb *Sandbox) build(ctx context.Context, g catalog.Grant, path string, rc *
 	for _, t := range res.Tables {
 		wt := catalog.WorkspaceTable{Name: t.Name, Rows: t.Rows, MaxRowsPerUnit: t.MaxRowsPerUnit, ExcludedByConsent: t.ExcludedByConsent, ExcludedNoUnit: t.ExcludedNoUnit}
 		for _, c := range t.Columns {
-			wt.Columns = append(wt.Columns, catalog.WorkspaceColumn{Name: c.Name, Type: c.Type, Class: c.Class, Usage: c.Usage, Unit: c.Unit, Lo: c.Lo, Hi: c.Hi})
+			wt.Columns = append(wt.Columns, catalog.WorkspaceColumn{Name: c.Name, Type: c.Type, Class: c.Class, Usage: c.Usage, Unit: c.Unit, Lo: c.Lo, Hi: c.Hi, InBounds: c.InBounds})
 		}
 		b.ws.Tables = append(b.ws.Tables, wt)
 	}

@@ -87,7 +87,7 @@ func schemaOfGrant(g catalog.Grant) sqlgate.Schema {
 	for _, t := range g.Workspace.Tables {
 		cols := map[string]sqlgate.Column{}
 		for _, c := range t.Columns {
-			cols[strings.ToLower(c.Name)] = sqlgate.Column{Type: c.Type, Class: string(c.Class), Usage: string(c.Usage), Unit: c.Unit, Lo: c.Lo, Hi: c.Hi}
+			cols[strings.ToLower(c.Name)] = sqlgate.Column{Type: c.Type, Class: string(c.Class), Usage: string(c.Usage), Unit: c.Unit, Lo: c.Lo, Hi: c.Hi, InBounds: c.InBounds}
 		}
 		s[strings.ToLower(t.Name)] = sqlgate.Table{Columns: cols, MaxRowsPerUnit: t.MaxRowsPerUnit, Rows: t.Rows}
 	}

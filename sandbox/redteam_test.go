@@ -1100,6 +1100,11 @@ func (rt *redTeam) differencing(t *testing.T, g catalog.Grant) {
 	if exact {
 		t.Fatalf("LEAK differencing under DP: the pair gives the canary's income %d exactly", c.income)
 	}
+	for _, col := range g.Workspace.Tables[0].Columns {
+		if col.Name == "income" && col.InBounds {
+			t.Fatalf("the canary's income %d is beyond the bound 1e6, yet the workspace says every income is within it", c.income)
+		}
+	}
 	// What one person can move a sum by is their income clamped to the column's bounds
 	// (citizensRules: hi 1,000,000); the noise must hide that much.
 	contribution := math.Min(float64(c.income), 1_000_000)

@@ -87,9 +87,11 @@ type WorkspaceColumn struct {
 	Class rules.Class `json:"class"`
 	Usage rules.Usage `json:"usage,omitempty"`
 	Unit  bool        `json:"privacy_unit,omitempty"`
-	// Lo and Hi are an aggregate_only column's clamp bounds (differential privacy).
-	Lo *float64 `json:"lo,omitempty"`
-	Hi *float64 `json:"hi,omitempty"`
+	// Lo and Hi are an aggregate_only column's clamp bounds (differential privacy);
+	// InBounds says every value already lies within them (then clamping is skipped).
+	Lo       *float64 `json:"lo,omitempty"`
+	Hi       *float64 `json:"hi,omitempty"`
+	InBounds bool     `json:"in_bounds,omitempty"`
 }
 
 // Effective returns g with its state as of now: an active or suspended grant past its validity

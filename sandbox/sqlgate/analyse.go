@@ -18,6 +18,8 @@ type Column struct {
 	Unit  bool   `json:"unit,omitempty"`
 	// Lo and Hi are an aggregate_only column's clamp bounds (differential privacy).
 	Lo, Hi *float64 `json:"-"`
+	// InBounds: every value already lies within [Lo, Hi], so clamping can be skipped.
+	InBounds bool `json:"-"`
 }
 
 // Table is a workspace table's columns by lower-case name.

@@ -285,6 +285,9 @@ func gridOf(c Column, squares bool, rows int64) grid {
 			step *= 2
 		}
 		clamp := fmt.Sprintf("least(greatest({x}, %d), %d)", int64(ilo), int64(ihi))
+		if c.InBounds && ilo == lo && ihi == hi {
+			clamp = "{x}"
+		}
 		v := clamp
 		per := uint64(math.Max(math.Abs(ilo), math.Abs(ihi)))
 		if step > 1 {
@@ -296,6 +299,9 @@ func gridOf(c Column, squares bool, rows int64) grid {
 	switch {
 	case integerType(c.Type) && !squares && ilo <= ihi && fits(1) && m < 1<<53:
 		clamp := fmt.Sprintf("least(greatest({x}, %d), %d)", int64(ilo), int64(ihi))
+		if c.InBounds && ilo == lo && ihi == hi {
+			clamp = "{x}" // the workspace holds no value outside the bounds
+		}
 		return grid{quantum: 1, max: uint64(math.Max(math.Abs(ilo), math.Abs(ihi))), sum: "sum(" + clamp + ")"}
 	case !squares:
 		p, sc := decimalType(c.Type)
@@ -312,6 +318,9 @@ func gridOf(c Column, squares bool, rows int64) grid {
 		typ := fmt.Sprintf("DECIMAL(%d, %d)", p, sc)
 		clamp := fmt.Sprintf("least(greatest({x}, CAST('%s' AS %s)), CAST('%s' AS %s))",
 			strconv.FormatFloat(dlo/f, 'f', sc, 64), typ, strconv.FormatFloat(dhi/f, 'f', sc, 64), typ)
+		if c.InBounds && dlo == lo*f && dhi == hi*f {
+			clamp = "{x}"
+		}
 		return grid{quantum: 1 / f, max: uint64(math.Max(math.Abs(dlo), math.Abs(dhi))),
 			sum: fmt.Sprintf("CAST(sum(%s) * %s AS BIGINT)", clamp, num(f))}
 	}

@@ -231,6 +231,7 @@ func TestGridOf(t *testing.T) {
 		contains string
 	}{
 		"integer":               {Column{Type: "BIGINT", Lo: ptr(-5.5), Hi: ptr(1e6)}, false, 1e7, 1, 1e6, "least(greatest({x}, -5), 1000000)"},
+		"integer in bounds":     {Column{Type: "BIGINT", Lo: ptr(0), Hi: ptr(1e6), InBounds: true}, false, 1e7, 1, 1e6, "sum({x})"},
 		"integer, huge table":   {Column{Type: "BIGINT", Lo: ptr(0), Hi: ptr(1e12)}, false, 1e8, 1 << 24, 59605, "DOUBLE"},
 		"integer squares":       {Column{Type: "INTEGER", Lo: ptr(0), Hi: ptr(1e6)}, true, 1e7, 4, 500001 * 500001, "// 2)"},
 		"small integer squares": {Column{Type: "INTEGER", Lo: ptr(0), Hi: ptr(5e4)}, true, 1e7, 1, 50000 * 50000, "least(greatest({x}, 0), 50000) * least"},

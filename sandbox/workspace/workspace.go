@@ -92,6 +92,10 @@ type Column struct {
 	Unit  bool // the privacy unit: a BIGINT pseudonym
 	// Lo and Hi are an aggregate_only column's clamp bounds, for differential privacy.
 	Lo, Hi *float64
+	// InBounds is true when every value of an aggregate_only column already lies within
+	// [Lo, Hi] (checked when the workspace is built; it never changes after): clamping it is
+	// then a no-op that differential privacy can skip.
+	InBounds bool
 }
 
 // Result is a finished workspace.
@@ -366,6 +370,17 @@ func materialize(ctx context.Context, conn *sql.Conn, i int, p plan) (Table, err
 	var err error
 	if t.Rows, t.MaxRowsPerUnit, err = rowsPerUnit(ctx, conn, name, p.unit.Column.Name); err != nil {
 		return fail("count rows per unit", err)
+	}
+	for i, c := range t.Columns {
+		if c.Lo == nil || c.Hi == nil {
+			continue
+		}
+		var lo, hi sql.NullFloat64
+		q := fmt.Sprintf("SELECT min(%[1]s)::DOUBLE, max(%[1]s)::DOUBLE FROM main.%[2]s", duck.Ident(c.Name), duck.Ident(name))
+		if err := conn.QueryRowContext(ctx, q).Scan(&lo, &hi); err != nil {
+			return fail("check bounds", err)
+		}
+		t.Columns[i].InBounds = !lo.Valid || (lo.Float64 >= *c.Lo && hi.Float64 <= *c.Hi)
 	}
 	if p.src.Consent == nil {
 		withUnit = t.Rows // the only filter was "unit IS NOT NULL"
