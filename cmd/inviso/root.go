@@ -45,7 +45,7 @@ and --token (INVISO_TOKEN) or --token-file (INVISO_TOKEN_FILE).`,
 	}
 	root.AddCommand(newServeCmd(), newDemoCmd(), newGenCmd(), newWhoamiCmd(), newAgencyCmd(),
 		newPrincipalCmd(), newDatasetCmd(), newRulesCmd(), newConsentsCmd(), newScenarioCmd(), newGrantCmd(), newQueryCmd(),
-		newAuditCmd(), newDiscloseCmd(), newReportCmd(), newHECmd(), newJobCmd(), newPluginCmd())
+		newAuditCmd(), newDiscloseCmd(), newReportCmd(), newHECmd(), newJobCmd(), newPluginCmd(), newBenchCmd())
 	return root
 }
 

@@ -252,6 +252,11 @@ func errorBody(e *fault.Error) errorJSON {
 // shown only as "internal".
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	pub := fault.Public(err)
+	if r.Context().Err() != nil {
+		// The client went away (or its deadline passed): nothing failed on our side.
+		s.log.Debug("request abandoned by the client", "method", r.Method, "path", r.URL.Path)
+		return
+	}
 	if pub.Code == fault.Internal {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", fault.Redact(err))
 	} else {
