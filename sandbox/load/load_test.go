@@ -62,6 +62,13 @@ func TestLoadRun(t *testing.T) {
 	if rep.ReleasedJobs == 0 || len(rep.RSS) == 0 {
 		t.Errorf("%d released jobs, %d RSS samples", rep.ReleasedJobs, len(rep.RSS))
 	}
+	// Memory stays bounded: the child's DuckDB instances (the catalog, the parser and the
+	// workspace engine) each have a 512 MB limit; with 512 MiB for Go and everything else,
+	// the server must never hold more than 2 GiB resident.
+	const bound = 3*512<<20 + 512<<20
+	if rep.MaxRSSBytes > bound {
+		t.Errorf("server RSS reached %d MiB, beyond the bound of %d MiB", rep.MaxRSSBytes>>20, bound>>20)
+	}
 	if rep.Log == nil || !rep.Log.OK() {
 		t.Fatalf("job log: %v", rep.Log)
 	}
