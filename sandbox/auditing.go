@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 
 	"github.com/transparency-dev/merkle/rfc6962"
 
@@ -136,8 +137,29 @@ func (sb *Sandbox) Job(ctx context.Context, actor catalog.Principal, id string) 
 	if j.Principal != actor.ID {
 		return catalog.Job{}, fault.E(fault.NotFound, "no job %q", id)
 	}
+	return forDeveloper(j), nil
+}
+
+// forDeveloper is what a developer may see of their own job's record. What the engine saw
+// beyond the release stays with auditors: how many groups there were and how many were
+// suppressed (exact, they would undo the threshold and the noise: 0 or 1 group behind a
+// filter is membership), stage timings and plugin statistics (a plugin controls its rows out
+// and its running time: covert channels; the rows into it count a filtered population), and
+// the policy input.
+func forDeveloper(j catalog.Job) catalog.Job {
 	j.PolicyInput = nil
-	return j, nil
+	j.Groups, j.Suppressed = 0, 0
+	j.Timings = nil
+	if j.Params != nil {
+		p := make(map[string]string, len(j.Params))
+		for k, v := range j.Params {
+			if !strings.HasPrefix(k, "plugin_") {
+				p[k] = v
+			}
+		}
+		j.Params = p
+	}
+	return j
 }
 
 // ReplayResult is the audit API's document (package audit).

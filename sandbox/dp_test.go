@@ -91,6 +91,15 @@ func TestDPQueryReleasesNoisyAggregates(t *testing.T) {
 	if got, _ := w.sb.Grant(ctx, *w.dev, g.ID); got.EpsilonSpent != 0.5 {
 		t.Fatalf("grant shows epsilon spent %v, want 0.5", got.EpsilonSpent)
 	}
+	// The developer's view of the record holds no exact group counts (they would undo the
+	// noisy threshold) and no timings; the auditor's has them.
+	if job.Groups != 0 || job.Suppressed != 0 || job.Timings != nil {
+		t.Errorf("the developer sees groups %d, suppressed %d, timings %v", job.Groups, job.Suppressed, job.Timings)
+	}
+	auditor := catalog.Principal{ID: "aud", Agency: PlatformAgency, Roles: []catalog.Role{catalog.RoleAuditor}}
+	if full, err := w.sb.Job(ctx, auditor, res.Job); err != nil || full.Groups == 0 || full.Timings == nil {
+		t.Errorf("the auditor's record lacks the groups or timings: %+v %v", full, err)
+	}
 	// Every income of the synthetic world is within the rule's bounds [0, 1e6]: the workspace
 	// says so, and the clamp (a no-op) is left out.
 	var inBounds bool

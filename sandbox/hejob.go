@@ -97,6 +97,11 @@ func (sb *Sandbox) checkHE(g catalog.Grant, req catalog.JobRequest) (heRequest, 
 	if !set.Supports(c) {
 		return bad("parameter set %s does not run %s", req.Params, req.Circuit)
 	}
+	if g.DP != nil && c != he.CircuitLinearScore {
+		// row_score and exact_count compute from rows inside the sandbox: nothing noises them.
+		return heRequest{}, fault.E(fault.PolicyDenied, "with differential privacy only linear_score can run: it scores the noisy group sums").
+			With(fault.Reason{Code: "he_circuit_not_dp", Message: "on a differentially private grant only linear_score, which scores the noisy group sums, can run"})
+	}
 	out := heRequest{JobRequest: req, circuit: c, set: set}
 	if len(req.GroupBy) == 0 || len(req.GroupBy) > MaxHEGroupBy {
 		return bad("group_by names 1 to %d columns", MaxHEGroupBy)
@@ -332,8 +337,9 @@ func keyText(cols []arrow.Array, i int) string {
 		if c.IsNull(i) {
 			b.WriteString("\x00N")
 		} else {
-			b.WriteString("\x00V")
-			b.WriteString(c.ValueStr(i))
+			v := c.ValueStr(i)
+			fmt.Fprintf(&b, "\x00V%d:", len(v)) // length-prefixed: no two keys can run together
+			b.WriteString(v)
 		}
 	}
 	return b.String()
@@ -419,9 +425,9 @@ func heBlobError(err error, what string) error {
 func heError(err error) error {
 	switch {
 	case errors.Is(err, he.ErrMalformed), errors.Is(err, he.ErrParamsMismatch), errors.Is(err, he.ErrInvalidArgument):
-		return fault.Wrap(err, fault.InvalidInput, "the homomorphic inputs or keys are not usable: %v", err)
+		return fault.Wrap(err, fault.InvalidInput, "the homomorphic inputs or keys are not usable with this circuit and parameter set (malformed, or made for other parameters)")
 	case errors.Is(err, he.ErrInsecureParams), errors.Is(err, he.ErrUnknownParams):
-		return fault.Wrap(err, fault.InvalidInput, "the parameter set is not allowed: %v", err)
+		return fault.Wrap(err, fault.InvalidInput, "the parameter set is not allowed")
 	}
 	return fault.Wrap(err, fault.Internal, "the homomorphic evaluation failed")
 }

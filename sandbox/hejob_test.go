@@ -263,3 +263,30 @@ func TestHERefusals(t *testing.T) {
 		}
 	}
 }
+
+// TestHEOnDPGrant: only linear_score (which scores the noisy group sums) runs on a DP grant;
+// row_score and exact_count compute from rows and are refused.
+func TestHEOnDPGrant(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newWorld(t)
+	s, err := w.sb.RequestScenario(ctx, *w.dev, catalog.ScenarioRequest{
+		Name: "he_dp", Purpose: "score districts privately", Use: catalog.Commercial,
+		Datasets: map[string][]string{"citizens": {"person_id", "district", "income"}},
+		JobKinds: []string{"he"}, ValidUntil: w.clk.Now().Add(24 * time.Hour), DP: &catalog.DP{Epsilon: 5, EpsilonPerQuery: 1},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.sb.ConsentScenario(ctx, *w.ca, s.ID)
+	g, err := w.sb.ApproveScenario(ctx, *w.impl, s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := catalog.JobRequest{Kind: "he", Circuit: "row_score", Params: "ckks-n13", GroupBy: []string{"district"},
+		Features: []string{"income"}, Keys: w.upload(t, []byte("k")), Inputs: w.upload(t, []byte("i"))}
+	_, err = w.sb.RunHE(ctx, *w.dev, g.ID, req)
+	if f := fault.Public(err); f.Code != fault.PolicyDenied || len(f.Reasons) == 0 || f.Reasons[0].Code != "he_circuit_not_dp" {
+		t.Fatalf("row_score on a DP grant: %+v", f)
+	}
+}

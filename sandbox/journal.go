@@ -293,6 +293,25 @@ type ledger struct {
 	used map[string]catalog.Usage
 }
 
+// reserveEpsilon takes eps millionths of epsilon from a grant whose job was already counted.
+func (l *ledger) reserveEpsilon(g catalog.Grant, eps int64) error {
+	if eps == 0 {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	u := l.used[g.ID]
+	if total := g.DP.TotalMicro(); u.EpsilonMicro+eps > total {
+		left := float64(total-u.EpsilonMicro) / 1e6
+		return fault.E(fault.BudgetExhausted, "grant %s has epsilon %.6g of its privacy budget %g left; a query spends %g",
+			g.ID, left, g.DP.Epsilon, float64(eps)/1e6).With(fault.Reason{Code: "budget_exhausted",
+			Message: fmt.Sprintf("privacy budget left: epsilon %.6g; a query needs %g", left, float64(eps)/1e6)})
+	}
+	u.EpsilonMicro += eps
+	l.used[g.ID] = u
+	return nil
+}
+
 // check is reserve without taking anything (for check_only).
 func (l *ledger) check(g catalog.Grant, eps int64) error {
 	if err := l.reserve(g, eps); err != nil {

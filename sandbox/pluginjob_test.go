@@ -130,6 +130,30 @@ func TestPluginJobReleasesOnlyGatedAggregates(t *testing.T) {
 	if _, err := w.sb.SubmitJob(ctx, *w.dev, g.ID, req); fault.Public(err).Code != fault.PolicyDenied {
 		t.Fatalf("a raw release of plugin output: %v", err)
 	}
+	// The developer's record of the job says nothing of the plugin's rows in or out.
+	if j, _ := w.sb.Job(ctx, *w.dev, res.Job); j.Params["plugin_rows_in"] != "" || j.Timings != nil {
+		t.Errorf("the developer sees plugin statistics: %v %v", j.Params, j.Timings)
+	}
+	// A refusal after the plugin ran still counts a job: refusals are not a free oracle.
+	before, _ := w.sb.Grant(ctx, *w.dev, g.ID)
+	bad := req
+	bad.ReleaseSQL = "SELECT district, max(score) FROM output GROUP BY district"
+	if _, err := w.sb.SubmitJob(ctx, *w.dev, g.ID, bad); fault.Public(err).Code != fault.PolicyDenied {
+		t.Fatalf("max() over plugin output: %v", err)
+	}
+	if after, _ := w.sb.Grant(ctx, *w.dev, g.ID); after.JobsUsed != before.JobsUsed+1 {
+		t.Errorf("a refused plugin job counted %d jobs, want 1", after.JobsUsed-before.JobsUsed)
+	}
+	// A suspended grant runs no plugin.
+	if _, err := w.sb.ChangeGrant(ctx, *w.impl, g.ID, catalog.GrantSuspended, "review"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.sb.SubmitJob(ctx, *w.dev, g.ID, req); fault.Public(err).Code != fault.PolicyDenied {
+		t.Fatalf("a plugin job on a suspended grant: %v", err)
+	}
+	if _, err := w.sb.ChangeGrant(ctx, *w.impl, g.ID, catalog.GrantActive, "done"); err != nil {
+		t.Fatal(err)
+	}
 	// A binary the grant does not list is not run.
 	req.Plugin = "sha256:" + string(make([]byte, 0)) + "0000000000000000000000000000000000000000000000000000000000000000"
 	if _, err := w.sb.SubmitJob(ctx, *w.dev, g.ID, req); fault.Public(err).Code != fault.PolicyDenied {

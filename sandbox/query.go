@@ -152,6 +152,9 @@ func (sb *Sandbox) runJob(ctx context.Context, actor catalog.Principal, grantID,
 			job.Reasons = append(job.Reasons, catalog.Reason(r))
 		}
 		if lerr := sb.recordJob(ctx, job); lerr != nil {
+			if job.Ran {
+				sb.ledger.giveBack(g.ID, 0, false)
+			}
 			return nil, lerr
 		}
 		return nil, withJob(err, job.ID)
@@ -159,7 +162,19 @@ func (sb *Sandbox) runJob(ctx context.Context, actor catalog.Principal, grantID,
 
 	schema := schemaOfGrant(g)
 	path := sb.workspacePath(file)
-	if spec.Stage != nil {
+	staged := spec.Stage != nil
+	if staged {
+		// The stage runs the developer's code over the data before the policy can see the
+		// release query: only for an active grant with a job left, and the job counts from
+		// here on, whatever the policy then decides (a refusal after a stage is not free).
+		if g.State != catalog.GrantActive {
+			return refuse(fault.E(fault.PolicyDenied, "grant %s is %s, not active", g.ID, g.State).
+				With(fault.Reason{Code: "grant_inactive", Message: fmt.Sprintf("grant %s is %s, not active", g.ID, g.State)}))
+		}
+		if err := sb.ledger.reserve(g, 0); err != nil {
+			return refuse(err)
+		}
+		job.Ran = true
 		t := time.Now()
 		st, err := spec.Stage(ctx, &job, g)
 		mark("stage", t)
@@ -248,7 +263,12 @@ func (sb *Sandbox) runJob(ctx context.Context, actor catalog.Principal, grantID,
 	// The spend is reserved before the job runs, so concurrent jobs never overspend; it is
 	// given back when the job releases nothing (a failed job still used its turn).
 	eps := mech.total()
-	if err := sb.ledger.reserve(g, eps); err != nil {
+	if staged {
+		err = sb.ledger.reserveEpsilon(g, eps) // the job itself was counted before its stage
+	} else {
+		err = sb.ledger.reserve(g, eps)
+	}
+	if err != nil {
 		return refuse(err)
 	}
 	var res *QueryResult
@@ -263,12 +283,18 @@ func (sb *Sandbox) runJob(ctx context.Context, actor catalog.Principal, grantID,
 		mark("finish", t)
 	}
 	if err != nil {
-		sb.ledger.giveBack(g.ID, eps, true)
+		// Once the noise is drawn the epsilon is spent, even if nothing is released: a failure
+		// that depends on the noisy result must not buy a fresh draw.
+		refund := eps
+		if job.DP != nil {
+			refund = 0
+		}
+		sb.ledger.giveBack(g.ID, refund, true)
 		job.State = catalog.JobFailed
 		job.Error = fault.Public(err).Message
 		sb.log.Warn("query failed", "job", job.ID, "grant", g.ID, "error", fault.Redact(err))
 		if lerr := sb.recordJob(ctx, job); lerr != nil {
-			sb.ledger.giveBack(g.ID, 0, false)
+			sb.ledger.giveBack(g.ID, eps-refund, false) // no record: nothing was spent
 			return nil, lerr
 		}
 		return nil, withJob(err, job.ID)
@@ -504,12 +530,9 @@ func jobInput(spec jobSpec) map[string]string {
 }
 
 // failStaged records a job whose stage failed (a plugin that crashed, broke a limit or sent
-// bad output): it ran, so it counts against the job budget, and it released nothing.
+// bad output): it ran, so it counts against the job budget (reserved before the stage), and
+// it released nothing.
 func (sb *Sandbox) failStaged(ctx context.Context, job catalog.Job, g catalog.Grant, err error) (*QueryResult, error) {
-	reserved := true
-	if rerr := sb.ledger.reserve(g, 0); rerr != nil {
-		err, reserved = rerr, false
-	}
 	job.State = catalog.JobFailed
 	pub := fault.Public(err)
 	job.Error = pub.Message
@@ -518,9 +541,7 @@ func (sb *Sandbox) failStaged(ctx context.Context, job catalog.Job, g catalog.Gr
 	}
 	sb.log.Warn("job failed before its query", "job", job.ID, "grant", g.ID, "kind", job.Kind, "error", fault.Redact(err))
 	if lerr := sb.recordJob(ctx, job); lerr != nil {
-		if reserved {
-			sb.ledger.giveBack(g.ID, 0, false)
-		}
+		sb.ledger.giveBack(g.ID, 0, false) // reserved before the stage; no record, not counted
 		return nil, lerr
 	}
 	return nil, withJob(err, job.ID)

@@ -159,12 +159,14 @@ func (c *Catalog) IndexGap(ctx context.Context) (uint64, error) {
 	return uint64(gap), wrap("read index", err)
 }
 
-// Used sums, per grant, what jobs spent: the jobs that ran (released, or failed after running)
-// and the epsilon of released DP jobs, as the index of the job log records them.
+// Used sums, per grant, what jobs spent: the jobs that ran (released, failed after running, or
+// refused after a stage ran) and the epsilon of DP jobs whose noise was drawn, as the index of
+// the job log records them.
 func (c *Catalog) Used(ctx context.Context) (map[string]Usage, error) {
-	rows, err := c.db.QueryContext(ctx, `SELECT grant_id, count(*),
-		coalesce(sum(CAST(json_extract(body, '$.dp.epsilon_micro') AS BIGINT)) FILTER (WHERE state = ?), 0)
-		FROM jobs WHERE state IN (?, ?) GROUP BY grant_id`, string(JobReleased), string(JobReleased), string(JobFailed))
+	// Epsilon is spent once a job's noise was drawn (its record then holds dp), released or not.
+	rows, err := c.db.QueryContext(ctx, `SELECT grant_id, count(*) FILTER (WHERE state IN (?, ?) OR coalesce(CAST(json_extract(body, '$.ran') AS BOOLEAN), false)),
+		coalesce(sum(CAST(json_extract(body, '$.dp.epsilon_micro') AS BIGINT)), 0)
+		FROM jobs GROUP BY grant_id`, string(JobReleased), string(JobFailed))
 	if err != nil {
 		return nil, wrap("count jobs", err)
 	}

@@ -44,12 +44,15 @@ type Reason struct {
 // digests and counts, never a result value. It is written to the job log before anything is
 // released, and indexed in the catalog after.
 type Job struct {
-	ID           string            `json:"id"`
-	Grant        string            `json:"grant"`
-	Principal    string            `json:"principal"`
-	Kind         string            `json:"kind"`
-	Params       map[string]string `json:"params,omitempty"` // a homomorphic or plugin job's own parameters
-	State        JobState          `json:"state"`
+	ID        string            `json:"id"`
+	Grant     string            `json:"grant"`
+	Principal string            `json:"principal"`
+	Kind      string            `json:"kind"`
+	Params    map[string]string `json:"params,omitempty"` // a homomorphic or plugin job's own parameters
+	State     JobState          `json:"state"`
+	// Ran marks a job that counts against the job budget although refused: its stage (a
+	// plugin) ran before the policy saw its release query.
+	Ran          bool              `json:"ran,omitempty"`
 	SQL          string            `json:"sql,omitempty"`       // as sent
 	Rewritten    string            `json:"rewritten,omitempty"` // as executed
 	SQLDigest    string            `json:"sql_digest,omitempty"`
@@ -63,11 +66,11 @@ type Job struct {
 	Workspace    string            `json:"workspace,omitempty"` // workspace digest
 	Versions     map[string]string `json:"versions,omitempty"`  // dataset → digest of the version in the workspace
 	Recipe       *Recipe           `json:"recipe,omitempty"`    // what the workspace was built from, for replay
-	Groups       int64             `json:"groups"`              // groups the engine returned, before suppression
+	Groups       int64             `json:"groups,omitempty"`    // groups the engine returned, before suppression (auditors only)
 	Tables       []string          `json:"tables,omitempty"`    // workspace tables the query reads
 	Scanned      int64             `json:"rows_scanned"`        // rows of those tables (what the query could read)
 	Rows         int64             `json:"rows"`
-	Suppressed   int64             `json:"suppressed_groups"`
+	Suppressed   int64             `json:"suppressed_groups,omitempty"`
 	ResultDigest string            `json:"result_digest,omitempty"`
 	DP           *DPSpend          `json:"dp,omitempty"` // a DP job's spend and noise scales
 	Timings      map[string]int64  `json:"timings_us,omitempty"`

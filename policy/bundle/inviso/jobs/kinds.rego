@@ -30,3 +30,11 @@ approved_plugins contains d if {
 	is_array(input.grant.plugins)
 	some d in input.grant.plugins
 }
+
+# row_score and exact_count are computed from rows inside the sandbox: on a differentially
+# private grant nothing would noise them. linear_score scores the (noisy) group sums.
+deny contains reason("he_circuit_not_dp", sprintf("grant %s releases with differential privacy: only linear_score can run", [grant_id])) if {
+	input.job.kind == "he"
+	is_object(input.grant.dp)
+	input.job.circuit != "linear_score"
+}

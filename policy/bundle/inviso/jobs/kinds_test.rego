@@ -36,3 +36,8 @@ test_plugin_not_approved if {
 	only(array.concat(plugin_job, [rep("/grant/plugins", [])]), {"plugin_not_approved"})
 	messages(patch(array.concat(plugin_job, [rep("/job/plugin", "sha256:cc")])), "plugin_not_approved") == {"plugin sha256:cc is not approved for grant gr_1"}
 }
+
+test_he_on_dp_grant_only_linear_score if {
+	allowed(array.concat(he_job, [add("/grant/dp", {"epsilon": 1})]))
+	only(array.concat(he_job, [add("/grant/dp", {"epsilon": 1}), rep("/job/circuit", "exact_count")]), {"he_circuit_not_dp"})
+}
