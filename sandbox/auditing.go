@@ -189,12 +189,14 @@ func (sb *Sandbox) Replay(ctx context.Context, actor catalog.Principal, id strin
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return ReplayResult{}, err
 	}
-	path := filepath.Join(dir, j.ID+".duckdb")
-	os.Remove(path)
+	tmp, err := os.MkdirTemp(dir, j.ID+"-") // its own directory: replays of one job may run at once
+	if err != nil {
+		return ReplayResult{}, err
+	}
+	path := filepath.Join(tmp, j.ID+".duckdb")
 	defer func() {
 		sb.engine.Forget(path)
-		os.Remove(path)
-		os.Remove(path + ".wal")
+		os.RemoveAll(tmp)
 	}()
 	b, err := sb.build(ctx, g, path, &recipe{pins: j.Recipe.Pins, rules: j.Recipe.Rules, consents: j.Recipe.Consents})
 	if err != nil {

@@ -447,26 +447,65 @@ func (sb *Sandbox) heRows(ctx context.Context, g catalog.Grant, path string, r h
 }
 
 // heCodes reads each row's code (its value's place in the developer's code list) and group.
+// The developer's selection is secret, so any one (group, code) cell could be what it counts:
+// every cell must hold at least k people itself, and the rows of smaller cells count nowhere.
 func (sb *Sandbox) heCodes(ctx context.Context, g catalog.Grant, path string, r heRequest, rel *released) ([]uint64, []int, error) {
 	code := make(map[string]uint64, len(r.Codes))
 	for i, c := range r.Codes {
 		code[c] = uint64(i)
 	}
-	var codes []uint64
-	var groupOf []int
-	err := sb.scanRows(ctx, g, path, r, []string{r.CodeColumn}, func(group int, b arrow.RecordBatch, i int) {
-		col := b.Column(len(r.GroupBy))
-		if col.IsNull(i) {
+	unit := ""
+	for _, t := range g.Workspace.Tables {
+		if strings.EqualFold(t.Name, r.Table) {
+			for _, c := range t.Columns {
+				if c.Unit {
+					unit = c.Name
+				}
+			}
+		}
+	}
+	if unit == "" {
+		return nil, nil, fault.E(fault.InvalidInput, "table %s has no privacy unit", r.Table)
+	}
+	type cell struct {
+		group int
+		code  uint64
+	}
+	var cells []cell
+	people := map[cell]map[int64]bool{}
+	nk := len(r.GroupBy)
+	err := sb.scanRows(ctx, g, path, r, []string{r.CodeColumn, unit}, func(group int, b arrow.RecordBatch, i int) {
+		col, u := b.Column(nk), b.Column(nk+1)
+		if col.IsNull(i) || u.IsNull(i) {
 			return
 		}
 		c, ok := code[col.ValueStr(i)]
 		if !ok {
 			return // a value outside the developer's code list is in no count
 		}
-		codes = append(codes, c)
-		groupOf = append(groupOf, group)
+		id, ok := u.(*array.Int64)
+		if !ok {
+			return
+		}
+		k := cell{group, c}
+		if people[k] == nil {
+			people[k] = map[int64]bool{}
+		}
+		people[k][id.Value(i)] = true
+		cells = append(cells, k)
 	}, rel)
-	return codes, groupOf, err
+	if err != nil {
+		return nil, nil, err
+	}
+	var codes []uint64
+	var groupOf []int
+	for _, k := range cells {
+		if len(people[k]) >= g.K {
+			codes = append(codes, k.code)
+			groupOf = append(groupOf, k.group)
+		}
+	}
+	return codes, groupOf, nil
 }
 
 // scanRows streams the group keys and the named columns of every row of the job's table

@@ -218,12 +218,63 @@ func TestHEExactCount(t *testing.T) {
 	for i, p := range programs {
 		var want int64
 		if p == codes[0] {
-			db.QueryRow("SELECT count(*) FROM benefits WHERE program = ?", p).Scan(&want)
+			// A cell counts only if it holds at least k people (it does here: whole programs).
+			db.QueryRow("SELECT CASE WHEN count(DISTINCT person_id) >= ? THEN count(*) ELSE 0 END FROM benefits WHERE program = ?", g.K, p).Scan(&want)
 		}
 		if counts[slots[i]] != want {
 			t.Errorf("program %s: count %d, want %d", p, counts[slots[i]], want)
 		}
 	}
+	// Codes of another column than the group: every (district, birth band) cell must hold k
+	// people on its own, or its rows count nowhere (the selection is secret, so any cell could
+	// be the one counted).
+	var bands []string
+	brows, err := db.Query("SELECT DISTINCT birth_date::VARCHAR FROM citizens WHERE birth_date IS NOT NULL ORDER BY 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for brows.Next() {
+		var b string
+		brows.Scan(&b)
+		bands = append(bands, b)
+	}
+	brows.Close()
+	all := make([]uint64, len(bands))
+	for i := range all {
+		all[i] = uint64(i)
+	}
+	mat2, _ := keys.EvaluationMaterial(he.CircuitExactCount, len(bands))
+	in2, err := he.EncryptSelection(keys, all, len(bands))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, _ = mat2.MarshalBinary()
+	ib, _ = in2.MarshalBinary()
+	res3, err := w.sb.RunHE(ctx, *w.dev, g.ID, catalog.JobRequest{Kind: "he", Circuit: "exact_count", Params: "bgv-n14", Table: "citizens",
+		GroupBy: []string{"district"}, CodeColumn: "birth_date", Codes: bands, Keys: w.upload(t, mb), Inputs: w.upload(t, ib)})
+	if err != nil {
+		t.Fatalf("%v %+v", err, fault.Public(err).Reasons)
+	}
+	districts, _, slots3, enc3 := heResultOf(t, res3)
+	res3.Release()
+	counts3, err := he.DecryptCounts(keys, enc3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	small := 0
+	db.QueryRow("SELECT count(*) FROM (SELECT district, birth_date FROM citizens GROUP BY ALL HAVING count(DISTINCT person_id) < ?)", g.K).Scan(&small)
+	if small == 0 {
+		t.Fatal("the test world has no small cell: the check below proves nothing")
+	}
+	for i, d := range districts {
+		var want int64
+		db.QueryRow(`SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM citizens WHERE district = ? AND birth_date IS NOT NULL
+			GROUP BY birth_date HAVING count(DISTINCT person_id) >= ?)`, d, g.K).Scan(&want)
+		if counts3[slots3[i]] != want {
+			t.Errorf("district %s: %d counted, want %d (cells under k left out)", d, counts3[slots3[i]], want)
+		}
+	}
+
 	// A circuit the grant does not allow is refused by the policy, with its reason.
 	req.Circuit, req.Params = "linear_score", "ckks-n13"
 	req.CodeColumn, req.Codes, req.Features, req.Table = "", nil, []string{"amount"}, "benefits"

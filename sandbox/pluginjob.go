@@ -137,11 +137,14 @@ func (sb *Sandbox) stageAt(ctx context.Context, job *catalog.Job, g catalog.Gran
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	path := filepath.Join(dir, job.ID+".duckdb")
+	tmp, err := os.MkdirTemp(dir, job.ID+"-") // its own directory: a replay may stage the same job at once
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(tmp, "stage.duckdb")
 	cleanup := func() {
 		sb.engine.Forget(path)
-		os.Remove(path)
-		os.Remove(path + ".wal")
+		os.RemoveAll(tmp)
 	}
 	st, err := sb.buildStage(ctx, job, g, req, in, ws, path, schema)
 	if err != nil {

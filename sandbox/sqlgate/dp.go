@@ -322,7 +322,7 @@ func gridOf(c Column, squares bool, rows int64) grid {
 			clamp = "{x}"
 		}
 		return grid{quantum: 1 / f, max: uint64(math.Max(math.Abs(dlo), math.Abs(dhi))),
-			sum: fmt.Sprintf("CAST(sum(%s) * %s AS BIGINT)", clamp, num(f))}
+			sum: fmt.Sprintf("CAST(sum(%s) * %d AS BIGINT)", clamp, int64(f))} // an integer factor: the sum stays DECIMAL, exact
 	}
 	step := math.Pow(2, math.Ceil(math.Log2(m/dpQuanta)))
 	for !fits(step) {
