@@ -375,12 +375,16 @@ func materialize(ctx context.Context, conn *sql.Conn, i int, p plan) (Table, err
 		if c.Lo == nil || c.Hi == nil {
 			continue
 		}
-		var lo, hi sql.NullFloat64
-		q := fmt.Sprintf("SELECT min(%[1]s)::DOUBLE, max(%[1]s)::DOUBLE FROM main.%[2]s", duck.Ident(c.Name), duck.Ident(name))
-		if err := conn.QueryRowContext(ctx, q).Scan(&lo, &hi); err != nil {
+		// Compared in the column's own type (a DOUBLE round trip could turn a value one step
+		// past a bound into the bound); bounds the type cannot hold are simply not claimed.
+		lo, hi := strconv.FormatFloat(*c.Lo, 'f', -1, 64), strconv.FormatFloat(*c.Hi, 'f', -1, 64)
+		var outside sql.NullInt64
+		q := fmt.Sprintf("SELECT count(*) FILTER (WHERE %[1]s < TRY_CAST('%[3]s' AS %[4]s) OR %[1]s > TRY_CAST('%[5]s' AS %[4]s) OR TRY_CAST('%[3]s' AS %[4]s) IS NULL OR TRY_CAST('%[5]s' AS %[4]s) IS NULL) FROM main.%[2]s",
+			duck.Ident(c.Name), duck.Ident(name), lo, c.Type, hi)
+		if err := conn.QueryRowContext(ctx, q).Scan(&outside); err != nil {
 			return fail("check bounds", err)
 		}
-		t.Columns[i].InBounds = !lo.Valid || (lo.Float64 >= *c.Lo && hi.Float64 <= *c.Hi)
+		t.Columns[i].InBounds = outside.Valid && outside.Int64 == 0
 	}
 	if p.src.Consent == nil {
 		withUnit = t.Rows // the only filter was "unit IS NOT NULL"
