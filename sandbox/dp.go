@@ -90,7 +90,11 @@ func dpMechanismOf(g catalog.Grant, p *sqlgate.DPPlan) (dpMechanism, error) {
 		// A group only one person makes up has at most UnitCap, and passes with probability
 		// at most delta/GroupsPerUnit; so at most delta over every group that person reaches:
 		// the group keys themselves are safe to release.
-		tau := p.UnitCap + m.laplace[0].Threshold(g.DP.Delta/float64(p.GroupsPerUnit))
+		//
+		// Delta is the grant's total: it is split evenly over the queries the budget allows,
+		// so the threshold's failure probabilities add up to at most delta over the grant.
+		queries := max(1, g.DP.TotalMicro()/max(1, g.DP.PerQueryMicro()))
+		tau := p.UnitCap + m.laplace[0].Threshold(g.DP.Delta/float64(queries)/float64(p.GroupsPerUnit))
 		m.threshold = max(m.threshold, tau)
 	}
 	return m, nil

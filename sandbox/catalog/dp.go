@@ -13,8 +13,9 @@ type DP struct {
 	// Epsilon is the grant's total privacy budget; EpsilonPerQuery what one query spends.
 	Epsilon         float64 `json:"epsilon"`
 	EpsilonPerQuery float64 `json:"epsilon_per_query"`
-	// Delta bounds the chance that a group only a few people make up is released at all
-	// (noisy thresholding of the group keys). Default DefaultDelta.
+	// Delta bounds, over the whole grant, the chance that a group only a few people make up
+	// is released at all (noisy thresholding of the group keys): each query gets an equal share
+	// of it, over the number of queries the budget allows. Default DefaultDelta.
 	Delta float64 `json:"delta,omitempty"`
 	// MaxGroupsContributed is the number of groups of one query a privacy unit may count in
 	// (its other groups are dropped for that unit before aggregation), and MaxRowsContributed
