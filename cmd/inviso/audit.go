@@ -124,10 +124,16 @@ func jobState(e audit.Entry) string {
 }
 
 func newAuditShowCmd() *cobra.Command {
+	return newJobRecordCmd("show JOB", "Show a job's record: SQL as sent and as run, decision and reasons, digests, counts, timings")
+}
+
+// newJobRecordCmd prints a job's record (inviso audit show, inviso job status): whole to an
+// auditor, without what stays with auditors to the developer who ran it.
+func newJobRecordCmd(use, short string) *cobra.Command {
 	var cf clientFlags
 	cmd := &cobra.Command{
-		Use:   "show JOB",
-		Short: "Show a job's record: SQL as sent and as run, decision and reasons, digests, counts, timings",
+		Use:   use,
+		Short: short,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := cf.client()

@@ -14,7 +14,7 @@ import (
 func newJobCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "job", Short: "Jobs of any kind: run one from a JSON request, see its record, fetch its result"}
 
-	var rf, sf, resf clientFlags
+	var rf, resf clientFlags
 	var grant, out, accept string
 	run := &cobra.Command{
 		Use:   "run REQUEST.json",
@@ -54,23 +54,7 @@ func newJobCmd() *cobra.Command {
 	run.Flags().StringVar(&accept, "accept", "application/json", "result type: application/json, text/csv or application/vnd.apache.arrow.stream")
 	run.MarkFlagRequired("grant")
 
-	status := &cobra.Command{
-		Use:   "status JOB",
-		Short: "A job's record: kind, state, decision and reasons, digests",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := sf.client()
-			if err != nil {
-				return err
-			}
-			j, err := c.Job(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			return printJSON(cmd, j)
-		},
-	}
-	sf.register(status)
+	status := newJobRecordCmd("status JOB", "A job's record: kind, state, decision and reasons, digests")
 
 	var rout, raccept string
 	result := &cobra.Command{

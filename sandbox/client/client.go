@@ -342,23 +342,7 @@ func (c *Client) Query(ctx context.Context, grant, sql string, checkOnly bool) (
 // copies the body to w and returns the job id.
 func (c *Client) QueryStream(ctx context.Context, grant, sql, accept string, w io.Writer) (string, error) {
 	b, _ := json.Marshal(map[string]any{"sql": sql})
-	req, err := http.NewRequestWithContext(ctx, "POST", c.base+"/v1/grants/"+url.PathEscape(grant)+"/query", bytes.NewReader(b))
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", accept)
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode >= 300 {
-		return "", decodeError(resp)
-	}
-	_, err = io.Copy(w, resp.Body)
-	return resp.Header.Get("Inviso-Job"), err
+	return c.stream(ctx, "POST", "/v1/grants/"+url.PathEscape(grant)+"/query", bytes.NewReader(b), accept, w)
 }
 
 // PutBlob is POST /v1/blobs: it uploads r (homomorphic keys or ciphertexts) and returns the

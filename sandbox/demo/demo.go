@@ -269,24 +269,30 @@ func Run(ctx context.Context, out io.Writer, opt Options) (*Result, error) {
 	return res, nil
 }
 
+// citizensGrant walks a citizens-only scenario through review: the developer requests it,
+// civil affairs consents, the implementing agency approves it.
+func citizensGrant(ctx context.Context, as func(string) *client.Client, req catalog.ScenarioRequest) (catalog.Grant, error) {
+	sc, err := as("analyst").RequestScenario(ctx, req)
+	if err != nil {
+		return catalog.Grant{}, err
+	}
+	if _, err := as("ca-loader").ConsentScenario(ctx, sc.ID); err != nil {
+		return catalog.Grant{}, err
+	}
+	return as("reviewer").ApproveScenario(ctx, sc.ID)
+}
+
 // dpWalk requests a second scenario with differential privacy: its answers carry calibrated
 // noise, say how much, and spend a privacy budget that runs out.
 func dpWalk(ctx context.Context, p func(string, ...any), as func(string) *client.Client, res *Result) error {
 	p("")
 	p("13. A scenario with differential privacy: each answer carries calibrated noise and spends a budget:")
-	sc, err := as("analyst").RequestScenario(ctx, catalog.ScenarioRequest{
+	g, err := citizensGrant(ctx, as, catalog.ScenarioRequest{
 		Name: "income_by_district_dp", Purpose: "publish income statistics by district", Use: catalog.PublicInterest,
 		Datasets: map[string][]string{"citizens": {"person_id", "district", "income"}},
 		JobKinds: []string{"sql"}, ValidUntil: time.Now().AddDate(1, 0, 0).UTC().Truncate(time.Second), Agreement: "ZQ-SJYY-2026-018",
 		DP: &catalog.DP{Epsilon: 1, EpsilonPerQuery: 0.5},
 	})
-	if err != nil {
-		return err
-	}
-	if _, err := as("ca-loader").ConsentScenario(ctx, sc.ID); err != nil {
-		return err
-	}
-	g, err := as("reviewer").ApproveScenario(ctx, sc.ID)
 	if err != nil {
 		return err
 	}
@@ -321,19 +327,12 @@ func dpWalk(ctx context.Context, p func(string, ...any), as func(string) *client
 func heWalk(ctx context.Context, p func(string, ...any), as func(string) *client.Client, res *Result) error {
 	p("")
 	p("14. A homomorphic job: a lender scores districts with a private model the operator never sees:")
-	sc, err := as("analyst").RequestScenario(ctx, catalog.ScenarioRequest{
+	g, err := citizensGrant(ctx, as, catalog.ScenarioRequest{
 		Name: "district_risk_model", Purpose: "score districts with a proprietary credit-risk model", Use: catalog.Commercial,
 		Datasets: map[string][]string{"citizens": {"person_id", "district", "income", "birth_date"}},
 		JobKinds: []string{"sql", "he"}, HECircuits: []string{"linear_score"},
 		ValidUntil: time.Now().AddDate(1, 0, 0).UTC().Truncate(time.Second), Agreement: "ZQ-SJYY-2026-019",
 	})
-	if err != nil {
-		return err
-	}
-	if _, err := as("ca-loader").ConsentScenario(ctx, sc.ID); err != nil {
-		return err
-	}
-	g, err := as("reviewer").ApproveScenario(ctx, sc.ID)
 	if err != nil {
 		return err
 	}
@@ -402,19 +401,12 @@ func pluginWalk(ctx context.Context, p func(string, ...any), as func(string) *cl
 		return err
 	}
 	p("   - the developer uploads riskscore: %s", digest)
-	sc, err := as("analyst").RequestScenario(ctx, catalog.ScenarioRequest{
+	g, err := citizensGrant(ctx, as, catalog.ScenarioRequest{
 		Name: "district_risk_plugin", Purpose: "mean credit-risk score per district with our own scoring code", Use: catalog.Commercial,
 		Datasets: map[string][]string{"citizens": {"person_id", "district", "income", "birth_date"}},
 		JobKinds: []string{"plugin"}, Plugins: []string{digest},
 		ValidUntil: time.Now().AddDate(1, 0, 0).UTC().Truncate(time.Second), Agreement: "ZQ-SJYY-2026-020",
 	})
-	if err != nil {
-		return err
-	}
-	if _, err := as("ca-loader").ConsentScenario(ctx, sc.ID); err != nil {
-		return err
-	}
-	g, err := as("reviewer").ApproveScenario(ctx, sc.ID)
 	if err != nil {
 		return err
 	}
