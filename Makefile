@@ -36,6 +36,8 @@ bench:
 	$(GO) test -p 1 -run '^$$' -bench Identity10M -benchtime 1x ./sandbox/plugin/ | tee -a docs/bench.txt
 	@command -v /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || (apt-get update && apt-get install -y postgresql)
 	INVISO_BENCH_ROWS=$(BENCH_ROWS) $(GO) test $(GOTAGS) -p 1 -run '^$$' -timeout 60m -benchtime 3x -bench 'PostgresVsInviso' ./sandbox/ | tee -a docs/bench.txt
+	$(MAKE) build
+	./$(BIN) bench suite --rows $(BENCH_ROWS) --out docs/ | tee -a docs/bench.txt
 
 fuzz:
 	@for spec in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs grep -H '^func Fuzz' | sed -E 's#^\./([^:]*)/[^/:]*:func (Fuzz[A-Za-z0-9_]*).*#\1:\2#' | sort -u); do \

@@ -569,3 +569,13 @@ func (sb *Sandbox) withUsage(g *catalog.Grant) {
 		g.EpsilonSpent = float64(u.EpsilonMicro) / 1e6
 	}
 }
+
+// WorkspacePath is the file of a grant's workspace, for the operator's tools (a benchmark
+// opens a copy of it as its raw baseline). Jobs never reach it by path.
+func (sb *Sandbox) WorkspacePath(ctx context.Context, grantID string) (string, error) {
+	file, err := sb.catalog.GrantFile(ctx, grantID)
+	if err != nil {
+		return "", err
+	}
+	return sb.workspacePath(file), nil
+}

@@ -13,9 +13,9 @@ import (
 func newBenchCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bench",
-		Short: "Measure a running server",
+		Short: "Measure a running server (load), or the SQL suite at a chosen scale (suite)",
 	}
-	cmd.AddCommand(newBenchLoadCmd())
+	cmd.AddCommand(newBenchLoadCmd(), newBenchSuiteCmd())
 	return cmd
 }
 

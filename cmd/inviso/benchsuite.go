@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/inviso/inviso/sandbox"
+	"github.com/inviso/inviso/sandbox/api"
+	"github.com/inviso/inviso/sandbox/client"
+	"github.com/inviso/inviso/sandbox/duck"
+	"github.com/inviso/inviso/sandbox/load"
+)
+
+func newBenchSuiteCmd() *cobra.Command {
+	var (
+		rows    int
+		reps    int
+		out     string
+		threads int
+	)
+	cmd := &cobra.Command{
+		Use:   "suite",
+		Short: "Run the SQL suite at a chosen scale: raw DuckDB, gated in-process, gated over HTTP with Arrow; write Markdown and JSON",
+		Long: `suite builds a throwaway sandbox in a temporary directory, serves its API on loopback, loads
+--rows synthetic citizens through the API, approves a grant, and runs the SQL jobs issue's
+citizens queries three ways side by side: raw DuckDB on a copy of the grant's workspace, gated
+in-process, and gated over HTTP with an Arrow IPC result. It prints a Markdown table and, with
+--out, writes bench-suite.md and bench-suite.json there. (PostgreSQL is compared in make bench.)`,
+		Example: "  inviso bench suite --rows 10000000 --out docs/",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			rep, err := runSuite(cmd.Context(), rows, reps, threads)
+			if err != nil {
+				return err
+			}
+			rep.Command = "inviso bench suite " + strings.Join(os.Args[3:], " ")
+			if err := rep.WriteMarkdown(cmd.OutOrStdout()); err != nil {
+				return err
+			}
+			if out == "" {
+				return nil
+			}
+			for name, write := range map[string]func(*os.File) error{
+				"bench-suite.md":   func(f *os.File) error { return rep.WriteMarkdown(f) },
+				"bench-suite.json": func(f *os.File) error { return rep.WriteJSON(f) },
+			} {
+				f, err := os.Create(filepath.Join(out, name))
+				if err != nil {
+					return err
+				}
+				err = write(f)
+				if cerr := f.Close(); err == nil {
+					err = cerr
+				}
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&rows, "rows", 1_000_000, "synthetic citizens (1,000 to 50,000,000)")
+	cmd.Flags().IntVar(&reps, "reps", 5, "runs of each query each way")
+	cmd.Flags().IntVar(&threads, "threads", 0, "DuckDB threads per instance (0: one per core)")
+	cmd.Flags().StringVar(&out, "out", "", "directory for bench-suite.md and bench-suite.json")
+	return cmd
+}
+
+func runSuite(ctx context.Context, rows, reps, threads int) (*load.SuiteReport, error) {
+	if rows < 1000 || rows > 50_000_000 {
+		return nil, fmt.Errorf("--rows must be between 1,000 and 50,000,000")
+	}
+	dir, err := os.MkdirTemp("", "inviso-bench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	sb, err := sandbox.Open(ctx, sandbox.Options{DataDir: dir, DuckDB: duck.Config{Threads: threads}, QueryTimeout: 10 * time.Minute})
+	if err != nil {
+		return nil, err
+	}
+	defer sb.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go api.Serve(sctx, ln, api.New(sb, api.Options{MaxUploadBytes: 16 << 30}), slog.New(slog.DiscardHandler))
+	base := "http://" + ln.Addr().String()
+	tok, err := os.ReadFile(sb.AdminTokenPath)
+	if err != nil {
+		return nil, err
+	}
+	admin, err := client.New(base, strings.TrimSpace(string(tok)), nil)
+	if err != nil {
+		return nil, err
+	}
+	w, err := load.Setup(ctx, admin, load.SetupOptions{Rows: rows})
+	if err != nil {
+		return nil, err
+	}
+	dev, err := sb.Authenticate(ctx, w.Developer)
+	if err != nil {
+		return nil, err
+	}
+	httpc, err := client.New(base, w.Developer, nil)
+	if err != nil {
+		return nil, err
+	}
+	ws, err := sb.WorkspacePath(ctx, w.Grant)
+	if err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(ws)
+	if err != nil {
+		return nil, err
+	}
+	cp := filepath.Join(dir, "raw-copy.duckdb")
+	if err := os.WriteFile(cp, b, 0o600); err != nil {
+		return nil, err
+	}
+	raw, err := duck.Open(ctx, cp, duck.Config{ReadOnly: true, Threads: threads})
+	if err != nil {
+		return nil, err
+	}
+	defer raw.Close()
+	queries, err := load.RunSuite(ctx, load.SuiteConfig{Table: w.Dataset, Reps: reps, Raw: raw, HTTP: httpc, Grant: w.Grant,
+		Gated: func(ctx context.Context, q string) error {
+			res, err := sb.Query(ctx, dev, w.Grant, q, false)
+			if err != nil {
+				return err
+			}
+			res.Release()
+			return nil
+		}})
+	if err != nil {
+		return nil, err
+	}
+	return &load.SuiteReport{Date: time.Now().UTC().Format("2006-01-02"), Machine: load.Machine(), Rows: w.Rows, Reps: reps, Queries: queries}, nil
+}
