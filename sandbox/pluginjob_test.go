@@ -156,8 +156,12 @@ func TestPluginJobReleasesOnlyGatedAggregates(t *testing.T) {
 	}
 	// A binary the grant does not list is not run.
 	req.Plugin = "sha256:" + string(make([]byte, 0)) + "0000000000000000000000000000000000000000000000000000000000000000"
+	before, _ = w.sb.Grant(ctx, *w.dev, g.ID)
 	if _, err := w.sb.SubmitJob(ctx, *w.dev, g.ID, req); fault.Public(err).Code != fault.PolicyDenied {
 		t.Fatalf("an unapproved plugin: %v", err)
+	}
+	if after, _ := w.sb.Grant(ctx, *w.dev, g.ID); after.JobsUsed != before.JobsUsed {
+		t.Errorf("refusing an unapproved plugin (nothing ran) spent a job")
 	}
 }
 

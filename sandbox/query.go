@@ -534,6 +534,12 @@ func jobInput(spec jobSpec) map[string]string {
 // it released nothing.
 func (sb *Sandbox) failStaged(ctx context.Context, job catalog.Job, g catalog.Grant, err error) (*QueryResult, error) {
 	job.State = catalog.JobFailed
+	if fault.CodeOf(err) == fault.PolicyDenied {
+		// Refused before anything ran (a kind or a binary the grant does not allow): a
+		// refusal, which spends nothing.
+		sb.ledger.giveBack(g.ID, 0, false)
+		job.State, job.Ran = catalog.JobRefused, false
+	}
 	pub := fault.Public(err)
 	job.Error = pub.Message
 	for _, r := range pub.Reasons {
@@ -541,7 +547,9 @@ func (sb *Sandbox) failStaged(ctx context.Context, job catalog.Job, g catalog.Gr
 	}
 	sb.log.Warn("job failed before its query", "job", job.ID, "grant", g.ID, "kind", job.Kind, "error", fault.Redact(err))
 	if lerr := sb.recordJob(ctx, job); lerr != nil {
-		sb.ledger.giveBack(g.ID, 0, false) // reserved before the stage; no record, not counted
+		if job.Ran {
+			sb.ledger.giveBack(g.ID, 0, false) // reserved before the stage; no record, not counted
+		}
 		return nil, lerr
 	}
 	return nil, withJob(err, job.ID)
