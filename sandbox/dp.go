@@ -129,7 +129,14 @@ func (sb *Sandbox) executeDP(ctx context.Context, job *catalog.Job, g catalog.Gr
 	t1 := time.Now()
 	nm := len(p.Measures)
 	var noisy [][]int64 // kept groups' noisy measures
-	keys := make([][]arrow.Array, p.Keys)
+	keys := make([][]arrow.Array, p.Keys) // slices of the kept groups' keys, released below
+	defer func() {
+		for _, ks := range keys {
+			for _, a := range ks {
+				a.Release()
+			}
+		}
+	}()
 	var groups, suppressed int64
 	for _, b := range batches {
 		cols := make([]*array.Int64, nm)
@@ -169,11 +176,6 @@ func (sb *Sandbox) executeDP(ctx context.Context, job *catalog.Job, g catalog.Gr
 	}
 	info := &catalog.DPInfo{Noise: dpNoise(p, mech), Threshold: mech.threshold}
 	res, err := dpRecord(schema, p, keys, noisy, info.Noise)
-	for _, ks := range keys {
-		for _, a := range ks {
-			a.Release()
-		}
-	}
 	if err != nil {
 		return nil, err
 	}
