@@ -128,7 +128,7 @@ func (sb *Sandbox) executeDP(ctx context.Context, job *catalog.Job, g catalog.Gr
 	}
 	t1 := time.Now()
 	nm := len(p.Measures)
-	var noisy [][]int64 // kept groups' noisy measures
+	var noisy [][]int64                   // kept groups' noisy measures
 	keys := make([][]arrow.Array, p.Keys) // slices of the kept groups' keys, released below
 	defer func() {
 		for _, ks := range keys {
