@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,14 +87,11 @@ func runSuite(ctx context.Context, rows, reps, threads int) (*load.SuiteReport, 
 		return nil, err
 	}
 	defer sb.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	base, stop, err := api.ServeLoopback(ctx, api.New(sb, api.Options{MaxUploadBytes: 16 << 30}), slog.New(slog.DiscardHandler))
 	if err != nil {
 		return nil, err
 	}
-	sctx, stop := context.WithCancel(ctx)
-	defer stop()
-	go api.Serve(sctx, ln, api.New(sb, api.Options{MaxUploadBytes: 16 << 30}), slog.New(slog.DiscardHandler))
-	base := "http://" + ln.Addr().String()
+	defer stop() // before sb.Close: the server is gone before the sandbox closes
 	tok, err := os.ReadFile(sb.AdminTokenPath)
 	if err != nil {
 		return nil, err

@@ -39,3 +39,17 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logge
 	}
 	return err
 }
+
+// ServeLoopback serves h on a free loopback port in the background (the demo, the benchmark
+// suite). It returns the base URL and a stop function that shuts the server down and waits
+// until it has, so the sandbox behind it can then be closed.
+func ServeLoopback(ctx context.Context, h http.Handler, log *slog.Logger) (base string, stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- Serve(sctx, ln, h, log) }()
+	return "http://" + ln.Addr().String(), func() { cancel(); <-served }, nil
+}

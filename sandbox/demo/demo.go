@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"sort"
@@ -95,16 +94,13 @@ func Run(ctx context.Context, out io.Writer, opt Options) (*Result, error) {
 		return nil, err
 	}
 	defer sb.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	base, stop, err := api.ServeLoopback(ctx, api.New(sb, api.Options{Logger: opt.Logger}), opt.Logger)
 	if err != nil {
 		return nil, err
 	}
-	sctx, stop := context.WithCancel(ctx)
-	served := make(chan error, 1)
-	go func() { served <- api.Serve(sctx, ln, api.New(sb, api.Options{Logger: opt.Logger}), opt.Logger) }()
-	defer func() { stop(); <-served }()
+	defer stop()
 
-	res := &Result{Tokens: map[string]string{}, Server: "http://" + ln.Addr().String()}
+	res := &Result{Tokens: map[string]string{}, Server: base}
 	adminTok, err := os.ReadFile(sb.AdminTokenPath)
 	if err != nil {
 		return nil, fmt.Errorf("read admin token: %w", err)
