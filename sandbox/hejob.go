@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -41,18 +40,16 @@ const (
 
 var identPattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
 
-// heSets caches parameter sets: building one costs milliseconds.
-var heSets sync.Map // name → he.ParamSet
-
-func heSet(name string) (he.ParamSet, error) {
-	if v, ok := heSets.Load(name); ok {
+// heSet looks up a named parameter set, cached in the sandbox: building one costs milliseconds.
+func (sb *Sandbox) heSet(name string) (he.ParamSet, error) {
+	if v, ok := sb.heSets.Load(name); ok {
 		return v.(he.ParamSet), nil
 	}
 	set, err := he.Lookup(name)
 	if err != nil {
 		return he.ParamSet{}, err
 	}
-	heSets.Store(name, set)
+	sb.heSets.Store(name, set)
 	return set, nil
 }
 
@@ -90,7 +87,7 @@ func (sb *Sandbox) checkHE(g catalog.Grant, req catalog.JobRequest) (heRequest, 
 	if err != nil {
 		return bad("circuit %q: want linear_score, row_score or exact_count", clipText(req.Circuit))
 	}
-	set, err := heSet(req.Params)
+	set, err := sb.heSet(req.Params)
 	if err != nil {
 		return bad("parameter set %q is not allowed: use one of %s", clipText(req.Params), strings.Join(he.SetNames(), ", "))
 	}
@@ -550,14 +547,14 @@ func heResult(job *catalog.Job, r heRequest, rel *released, enc []byte, encDiges
 		cols = append(cols, rel.keys[i])
 	}
 	nb := array.NewInt64Builder(mem)
-	sb := array.NewInt32Builder(mem)
+	slb := array.NewInt32Builder(mem)
 	for i, n := range rel.sizes {
 		nb.Append(n)
-		sb.Append(int32(i))
+		slb.Append(int32(i))
 	}
-	cols = append(cols, nb.NewArray(), sb.NewArray())
+	cols = append(cols, nb.NewArray(), slb.NewArray())
 	nb.Release()
-	sb.Release()
+	slb.Release()
 	fields = append(fields, arrow.Field{Name: HESizeColumn, Type: arrow.PrimitiveTypes.Int64}, arrow.Field{Name: HESlotColumn, Type: arrow.PrimitiveTypes.Int32})
 	plain := &QueryResult{Schema: arrow.NewSchema(fields, nil), Batches: []arrow.RecordBatch{array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, int64(groups))}}
 	plainDigest, err := resultDigest(plain)

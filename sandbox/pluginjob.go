@@ -242,7 +242,6 @@ func (sb *Sandbox) buildStage(ctx context.Context, job *catalog.Job, g catalog.G
 			") FROM input i JOIN plugin_out o ON i.__pos = o."+plugin.InputRowColumn, nil)
 		return err
 	})
-	job.Timings["plugin"] = 0
 	if res != nil {
 		job.Timings["plugin"] = res.Stats.Total.Microseconds()
 		job.Params["plugin_rows_in"], job.Params["plugin_rows_out"] = fmt.Sprint(res.Stats.RowsIn), fmt.Sprint(res.Stats.RowsOut)

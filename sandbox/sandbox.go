@@ -71,6 +71,7 @@ type Sandbox struct {
 	catalog *catalog.Catalog
 	store   *store.Store
 	blobs   *blob.Store // developers' uploads: homomorphic keys and ciphertexts
+	heSets  sync.Map    // homomorphic parameter sets by name (immutable once built)
 	plugins *plugin.Store
 	runner  *plugin.Runner // nil: plugin jobs are refused (the reason is logged at start)
 	master  []byte         // the sandbox's secret: per-grant pseudonym keys derive from it
