@@ -43,7 +43,7 @@ func (sb *Sandbox) planDP(ctx context.Context, job *catalog.Job, g catalog.Grant
 	if err != nil {
 		return nil, dpMechanism{}, err
 	}
-	if job.Rewritten, err = sb.parser.Deparse(ctx, plan.Tree()); err != nil {
+	if job.Rewritten, err = sb.parser.DeparseFor(ctx, job.Principal, plan.Tree()); err != nil {
 		return nil, dpMechanism{}, err
 	}
 	return plan, mech, nil

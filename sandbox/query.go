@@ -185,7 +185,7 @@ func (sb *Sandbox) runJob(ctx context.Context, actor catalog.Principal, grantID,
 		schema, path, g.Workspace.Digest = st.schema, st.path, st.digest
 	}
 	t0 := time.Now()
-	tree, err := sb.parser.Parse(ctx, text)
+	tree, err := sb.parser.ParseFor(ctx, actor.ID, text)
 	if err != nil {
 		return refuse(err)
 	}
@@ -255,7 +255,7 @@ func (sb *Sandbox) runJob(ctx context.Context, actor catalog.Principal, grantID,
 		if rw, err = sb.parser.Rewrite(tree, analysis, schema); err != nil {
 			return refuse(err)
 		}
-		if job.Rewritten, err = sb.parser.Deparse(ctx, rw.Tree()); err != nil {
+		if job.Rewritten, err = sb.parser.DeparseFor(ctx, actor.ID, rw.Tree()); err != nil {
 			return refuse(err)
 		}
 		mark("rewrite", t3)
@@ -339,7 +339,7 @@ func (sb *Sandbox) execute(ctx context.Context, job *catalog.Job, g catalog.Gran
 	if err == nil && rw.RowsPerUnit > 1 && rel.suppressed > 0 {
 		// A group fell short of the bound: it may still hold K people. Run the exact query.
 		rel.release()
-		exact, derr := sb.parser.Deparse(ctx, rw.Fallback)
+		exact, derr := sb.parser.DeparseFor(ctx, job.Principal, rw.Fallback)
 		if derr != nil {
 			err = derr
 		} else {

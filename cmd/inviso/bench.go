@@ -26,6 +26,7 @@ func newBenchLoadCmd() *cobra.Command {
 		cfg      load.Config
 		noVerify bool
 		asJSON   bool
+		mix      string
 	)
 	cmd := &cobra.Command{
 		Use:   "load",
@@ -43,6 +44,13 @@ saw released. It exits non-zero on any 5xx, unexpected answer or log problem.`,
 		Example: "  inviso bench load --server http://127.0.0.1:8470 --token-file inviso-data/admin.token --clients 32 --duration 60s --pid $(pgrep -f 'inviso serve')",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if mix != "" {
+				m, err := load.ParseMix(mix)
+				if err != nil {
+					return err
+				}
+				cfg.Mix = m
+			}
 			admin, err := cf.client()
 			if err != nil {
 				return err
@@ -78,6 +86,7 @@ saw released. It exits non-zero on any 5xx, unexpected answer or log problem.`,
 	f.IntVar(&cfg.ServerPID, "pid", 0, "the server's process id, to sample its RSS (local servers only)")
 	f.DurationVar(&cfg.RSSInterval, "rss-interval", time.Second, "RSS sampling period")
 	f.Uint64Var(&cfg.Seed, "mix-seed", 1, "seed of the clients' choice of request kinds")
+	f.StringVar(&mix, "mix", "", "request kinds and weights, e.g. allowed=1 (only small allowed queries); default allowed=50,large=15,refused=20,bad_json=4,bad_utf8=4,unknown_grant=5,oversize=2")
 	f.IntVar(&setup.Rows, "rows", 5000, "citizens to generate and import")
 	f.Int64Var(&setup.Seed, "seed", 1, "synthetic data seed")
 	f.BoolVar(&noVerify, "no-verify", false, "skip the job log check after the run")

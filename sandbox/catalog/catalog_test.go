@@ -222,3 +222,36 @@ func TestReopenKeepsState(t *testing.T) {
 		t.Fatalf("missing agency: %v", err)
 	}
 }
+
+// TestIndexIsIdempotent: indexing entries already in the index (a restart re-reading the log
+// over what the live indexer wrote) keeps them as they were and adds the new ones; the fast
+// plain insert falls back to skipping conflicts rather than losing the batch.
+func TestIndexIsIdempotent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := open(t)
+	at := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	entry := func(i uint64, state JobState) Indexed {
+		id := "job_" + strings.Repeat("0", 15) + string(rune('a'+i))
+		return Indexed{Event: Event{Index: i, At: at, Actor: "dev", Kind: "job", Subject: id, Grant: "gr_1"},
+			Job: &Job{ID: id, Grant: "gr_1", Principal: "dev", Kind: "sql", State: state, CreatedAt: at}}
+	}
+	if err := c.Index(ctx, []Indexed{entry(0, JobReleased), entry(1, JobRefused)}); err != nil {
+		t.Fatal(err)
+	}
+	// Entry 1 again (as a reindex would send it, here with a different state to tell the
+	// copies apart) and a new entry 2.
+	if err := c.Index(ctx, []Indexed{entry(1, JobReleased), entry(2, JobChecked)}); err != nil {
+		t.Fatalf("overlapping batch: %v", err)
+	}
+	gap, err := c.IndexGap(ctx)
+	if err != nil || gap != 3 {
+		t.Fatalf("index gap %d (%v), want 3", gap, err)
+	}
+	for i, want := range []JobState{JobReleased, JobRefused, JobChecked} {
+		j, err := c.Job(ctx, entry(uint64(i), "").Job.ID)
+		if err != nil || j.State != want || j.LogIndex != uint64(i) {
+			t.Fatalf("job %d: %+v %v, want state %s", i, j, err, want)
+		}
+	}
+}

@@ -89,6 +89,10 @@ func Open(ctx context.Context, path string, cfg Config) (*sql.DB, error) {
 		return nil, fmt.Errorf("open duckdb: %w", err)
 	}
 	db := sql.OpenDB(connector)
+	// database/sql keeps 2 idle connections by default: with more concurrent queries than
+	// that, every query would open and close a DuckDB connection (a client context each),
+	// which measured as a third of a small query's CPU at 16 clients.
+	db.SetMaxIdleConns(32)
 	if err := lock(ctx, db, cfg); err != nil {
 		db.Close()
 		return nil, err

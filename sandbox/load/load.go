@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -315,4 +316,33 @@ func errorCode(body io.Reader) (code, message string, err error) {
 		return "no_error_body", string(raw[:min(len(raw), 200)]), nil
 	}
 	return env.Error.Code, env.Error.Message, nil
+}
+
+// ParseMix reads a mix written as kind=weight pairs separated by commas, e.g.
+// "allowed=1" (only small allowed queries) or "allowed=50,refused=20,large=15". Kinds left out
+// weigh nothing.
+func ParseMix(s string) (map[Kind]int, error) {
+	mix := map[Kind]int{}
+	for part := range strings.SplitSeq(s, ",") {
+		k, w, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok {
+			return nil, fmt.Errorf("load: mix entry %q is not kind=weight", part)
+		}
+		kind := Kind(strings.TrimSpace(k))
+		if _, known := expected[kind]; !known {
+			return nil, fmt.Errorf("load: unknown kind %q in the mix (kinds: %v)", kind, Kinds)
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(w))
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("load: weight of %s must be a whole number ≥ 0, not %q", kind, w)
+		}
+		if _, dup := mix[kind]; dup {
+			return nil, fmt.Errorf("load: %s appears twice in the mix", kind)
+		}
+		mix[kind] = n
+	}
+	if _, err := newPicker(mix); err != nil {
+		return nil, err
+	}
+	return mix, nil
 }

@@ -225,3 +225,15 @@ func logReport(t *testing.T, r *Report) {
 type testWriter []byte
 
 func (w *testWriter) Write(p []byte) (int, error) { *w = append(*w, p...); return len(p), nil }
+
+func TestParseMix(t *testing.T) {
+	got, err := ParseMix(" allowed=50, refused = 20,large=0")
+	if err != nil || len(got) != 3 || got[Allowed] != 50 || got[Refused] != 20 || got[Large] != 0 {
+		t.Fatalf("ParseMix = %v, %v", got, err)
+	}
+	for _, bad := range []string{"", "allowed", "allowed=x", "allowed=-1", "nosuch=1", "allowed=1,allowed=2", "large=0", "allowed=1,"} {
+		if m, err := ParseMix(bad); err == nil {
+			t.Errorf("ParseMix(%q) = %v, want an error", bad, m)
+		}
+	}
+}

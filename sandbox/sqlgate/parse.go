@@ -45,6 +45,8 @@ type Parser struct {
 	serialize   *sql.Stmt // serializeSQL
 	deserialize *sql.Stmt // deserializeSQL
 	funcs       map[string]FuncKind
+	parsed      *memo[*Tree]  // ParseFor's trees
+	deparsed    *memo[string] // DeparseFor's SQL
 }
 
 // NewParser opens the parser's in-memory, locked instance and reads DuckDB's function catalog.
@@ -53,7 +55,7 @@ func NewParser(ctx context.Context) (*Parser, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Parser{db: db, funcs: map[string]FuncKind{}}
+	p := &Parser{db: db, funcs: map[string]FuncKind{}, parsed: newMemo[*Tree](), deparsed: newMemo[string]()}
 	if err := p.init(ctx); err != nil {
 		p.Close()
 		return nil, err
@@ -127,6 +129,7 @@ func refuse(code, format string, args ...any) *fault.Error {
 type Tree struct {
 	root map[string]any // the SELECT_NODE
 	raw  map[string]any // the whole document, for regeneration
+	size int            // bytes of the serialized document it was parsed from (0 if built)
 }
 
 // Parse checks the text and parses it into exactly one SELECT. The text is passed to DuckDB as
@@ -177,7 +180,7 @@ func (p *Parser) Parse(ctx context.Context, text string) (*Tree, error) {
 	if node == nil {
 		return nil, refuse("unclassified", "the statement could not be classified")
 	}
-	return &Tree{root: node, raw: doc}, nil
+	return &Tree{root: node, raw: doc, size: len(out)}, nil
 }
 
 // syntaxHint keeps DuckDB's syntax message short and value-free: the part up to the quoted
@@ -199,6 +202,11 @@ func (p *Parser) Deparse(ctx context.Context, t *Tree) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return p.deparseJSON(ctx, b)
+}
+
+// deparseJSON regenerates SQL from a serialized tree.
+func (p *Parser) deparseJSON(ctx context.Context, b []byte) (string, error) {
 	var out sql.NullString
 	if err := p.deserialize.QueryRowContext(ctx, string(b)).Scan(&out); err != nil {
 		return "", fmt.Errorf("sqlgate: regenerate SQL: %w", err)
@@ -213,7 +221,7 @@ func (p *Parser) Deparse(ctx context.Context, t *Tree) (string, error) {
 func (t *Tree) clone() *Tree {
 	doc := deepCopy(t.raw).(map[string]any)
 	node := doc["statements"].([]any)[0].(map[string]any)["node"].(map[string]any)
-	return &Tree{root: node, raw: doc}
+	return &Tree{root: node, raw: doc, size: t.size}
 }
 
 // deepCopy copies a decoded JSON value: maps and slices are copied, and the leaves (strings,
