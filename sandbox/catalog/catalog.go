@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -67,6 +68,12 @@ type Catalog struct {
 
 	recorder Recorder // logs every state change before it commits (nil: not logged)
 	grantGen atomic.Uint64
+	// creds remembers credentials found by selector. Principals are only ever inserted (no
+	// update, no delete: there is no token rotation or revocation yet), so a credential once
+	// found stays true. Whatever adds rotation or revocation must drop entries here in the
+	// same transaction. Unknown selectors are not remembered (a client sending random
+	// selectors cannot grow it).
+	creds sync.Map // selector → Credential
 }
 
 // Option configures a Catalog.
@@ -202,7 +209,12 @@ type Credential struct {
 }
 
 // CredentialBySelector finds the principal a token selector belongs to.
+// Every request authenticates, so the answer is remembered (a query of the control database
+// was a millisecond of CPU per request).
 func (c *Catalog) CredentialBySelector(ctx context.Context, selector string) (Credential, error) {
+	if cred, ok := c.creds.Load(selector); ok {
+		return cloneCredential(cred.(Credential)), nil
+	}
 	ps, hashes, err := c.principals(ctx, "WHERE selector = ?", selector)
 	if err != nil {
 		return Credential{}, err
@@ -210,7 +222,16 @@ func (c *Catalog) CredentialBySelector(ctx context.Context, selector string) (Cr
 	if len(ps) == 0 {
 		return Credential{}, fault.E(fault.Unauthenticated, "unknown token")
 	}
-	return Credential{Principal: ps[0], Hash: hashes[0]}, nil
+	cred := Credential{Principal: ps[0], Hash: hashes[0]}
+	c.creds.Store(selector, cloneCredential(cred))
+	return cred, nil
+}
+
+// cloneCredential copies the slices of a credential, so no caller can change a remembered one.
+func cloneCredential(c Credential) Credential {
+	c.Principal.Roles = slices.Clone(c.Principal.Roles)
+	c.Hash = slices.Clone(c.Hash)
+	return c
 }
 
 // Principal returns one principal.

@@ -65,6 +65,12 @@ func TestAgenciesAndPrincipals(t *testing.T) {
 	if _, err := c.CredentialBySelector(ctx, "nope"); fault.CodeOf(err) != fault.Unauthenticated {
 		t.Fatalf("unknown selector: %v", err)
 	}
+	// The remembered credential is not the caller's to change.
+	cred.Principal.Roles[0], cred.Hash[0] = RoleAdmin, cred.Hash[0]^1
+	again, err := c.CredentialBySelector(ctx, "sel1")
+	if err != nil || again.Principal.Has(RoleAdmin) || again.Hash[0] == cred.Hash[0] {
+		t.Fatalf("a caller changed the remembered credential: %+v %v", again, err)
+	}
 	for name, tc := range map[string]struct {
 		p    Principal
 		code fault.Code
@@ -253,5 +259,22 @@ func TestIndexIsIdempotent(t *testing.T) {
 		if err != nil || j.State != want || j.LogIndex != uint64(i) {
 			t.Fatalf("job %d: %+v %v, want state %s", i, j, err, want)
 		}
+	}
+}
+
+// TestCredentialMissNotRemembered: a selector unknown once is found once its principal exists.
+func TestCredentialMissNotRemembered(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := open(t)
+	seed(t, c)
+	if _, err := c.CredentialBySelector(ctx, "later"); fault.CodeOf(err) != fault.Unauthenticated {
+		t.Fatalf("unknown selector: %v", err)
+	}
+	if _, err := c.CreatePrincipal(ctx, Principal{ID: "late", Agency: "devco", Roles: []Role{RoleDeveloper}}, "later", make([]byte, 32)); err != nil {
+		t.Fatal(err)
+	}
+	if cred, err := c.CredentialBySelector(ctx, "later"); err != nil || cred.Principal.ID != "late" {
+		t.Fatalf("selector created after a miss: %+v %v", cred, err)
 	}
 }
