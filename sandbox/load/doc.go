@@ -15,8 +15,18 @@
 // Merkle root) and that it holds every released job; [Snapshot] and [Compare] check that the
 // grant, its job count and the dataset versions survived a crash.
 //
-// The package's tests run the short version of the load and fault runs: a server child process
-// killed with SIGKILL and restarted on its data directory, and a server whose files cannot grow
-// (RLIMIT_FSIZE, a real write failure) that must answer audit_unavailable and release nothing.
-// `inviso bench load` runs the long version against a server of your choice.
+// [FaultRun] is the fault run. It starts real server processes itself, through a [Starter]
+// ([StartServer] reads the address a server prints and waits for /health; [Server] kills it
+// with SIGKILL or stops it with SIGTERM): it kills the server at seeded random points of the
+// load, restarts it on the same data directory and checks the log, the grant and the versions
+// each time; then it restarts the server unable to grow any file ([LimitFileSize],
+// RLIMIT_FSIZE, a real write failure), which must answer audit_unavailable and release nothing,
+// and checks after a restart with room that nothing changed. Its [FaultReport] has a verdict.
+//
+// The package's tests run the short version of the load and fault runs, the fault run through
+// FaultRun with this test binary as the server. `inviso bench load` runs the long load run
+// against a server of your choice; `inviso bench fault` runs FaultRun on `inviso serve`.
+//
+// This package never opens a data directory itself: it only talks to servers over HTTP and
+// signals the processes it started.
 package load

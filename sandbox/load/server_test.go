@@ -1,25 +1,19 @@
 package load
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/inviso/inviso/sandbox"
 	"github.com/inviso/inviso/sandbox/api"
-	"github.com/inviso/inviso/sandbox/client"
 	"github.com/inviso/inviso/sandbox/duck"
 )
 
@@ -41,9 +35,10 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// serveChild serves the sandbox in dir on a loopback port it prints, until SIGTERM. With fsize
-// > 0, once open it may no longer grow any file past fsize bytes (RLIMIT_FSIZE): the kernel
-// fails the job log's writes with EFBIG, as a full disk would fail them with ENOSPC.
+// serveChild serves the sandbox in dir on a loopback port it prints, until SIGTERM, as
+// `inviso serve --listen 127.0.0.1:0 --fault-max-file-bytes fsize` does. With fsize > 0, once
+// open it may no longer grow any file past fsize bytes (LimitFileSize): the kernel fails the
+// job log's writes with EFBIG, as a full disk would fail them with ENOSPC.
 func serveChild(dir string, fsize uint64) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
@@ -58,92 +53,29 @@ func serveChild(dir string, fsize uint64) error {
 		return err
 	}
 	if fsize > 0 {
-		signal.Ignore(syscall.SIGXFSZ) // a write past the limit fails with EFBIG instead of killing us
-		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: fsize, Max: fsize}); err != nil {
-			return fmt.Errorf("limit file size: %w", err)
+		if err := LimitFileSize(fsize); err != nil {
+			return err
 		}
 	}
-	fmt.Printf("serving http://%s\n", ln.Addr())
+	fmt.Printf("load test server serving http://%s with data directory %s\n", ln.Addr(), dir)
 	return api.Serve(ctx, ln, api.New(sb, api.Options{Logger: log}), log)
 }
 
-// server is a child process serving a data directory.
-type server struct {
-	t    *testing.T
-	dir  string
-	cmd  *exec.Cmd
-	base string
-	done chan struct{}
-}
-
-// startServer starts a server on dir and waits until it answers.
-func startServer(t *testing.T, dir string, fsize uint64) *server {
-	t.Helper()
+// testStarter is the tests' Starter: this binary as a server child.
+func testStarter(dir string, maxFileBytes uint64) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childDirEnv+"="+dir, childFSizeEnv+"="+strconv.FormatUint(fsize, 10))
+	cmd.Env = append(os.Environ(), childDirEnv+"="+dir, childFSizeEnv+"="+strconv.FormatUint(maxFileBytes, 10))
 	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
+	return cmd
+}
+
+// startServer starts a server child on dir, killed when the test ends.
+func startServer(t *testing.T, dir string) *Server {
+	t.Helper()
+	s, err := StartServer(context.Background(), testStarter, dir, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	s := &server{t: t, dir: dir, cmd: cmd, done: make(chan struct{})}
-	t.Cleanup(func() { s.kill() })
-	lines := bufio.NewReader(out)
-	line, err := lines.ReadString('\n')
-	if err != nil {
-		s.kill()
-		t.Fatalf("the server did not start: %v", err)
-	}
-	s.base = strings.TrimSpace(strings.TrimPrefix(line, "serving "))
-	go func() { io.Copy(io.Discard, lines); cmd.Wait(); close(s.done) }()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := s.client("").WaitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
+	t.Cleanup(func() { s.Kill() })
 	return s
-}
-
-func (s *server) pid() int { return s.cmd.Process.Pid }
-
-func (s *server) client(token string) *client.Client {
-	c, err := client.New(s.base, token, nil)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return c
-}
-
-// admin is a client with the bootstrap admin token.
-func (s *server) admin() *client.Client {
-	tok, err := os.ReadFile(filepath.Join(s.dir, sandbox.AdminTokenFile))
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return s.client(string(tok))
-}
-
-// kill sends SIGKILL and waits for the process to be gone.
-func (s *server) kill() {
-	select {
-	case <-s.done:
-		return
-	default:
-	}
-	s.cmd.Process.Signal(syscall.SIGKILL)
-	<-s.done
-}
-
-// stop asks the server to shut down gracefully and waits.
-func (s *server) stop() {
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(40 * time.Second):
-		s.t.Error("the server did not stop on SIGTERM")
-		s.kill()
-	}
 }
