@@ -15,7 +15,7 @@ func newBenchCmd() *cobra.Command {
 		Use:   "bench",
 		Short: "Measure a running server (load), or the SQL suite at a chosen scale (suite)",
 	}
-	cmd.AddCommand(newBenchLoadCmd(), newBenchSuiteCmd())
+	cmd.AddCommand(newBenchLoadCmd(), newBenchSuiteCmd(), newBenchFaultCmd())
 	return cmd
 }
 

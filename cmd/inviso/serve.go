@@ -12,6 +12,7 @@ import (
 	"github.com/inviso/inviso/sandbox"
 	"github.com/inviso/inviso/sandbox/api"
 	"github.com/inviso/inviso/sandbox/duck"
+	"github.com/inviso/inviso/sandbox/load"
 )
 
 // DefaultListen is where `inviso serve` listens without flags.
@@ -23,6 +24,7 @@ func newServeCmd() *cobra.Command {
 		threads                                        int
 		maxUpload                                      int64
 		pluginInsecure                                 bool
+		faultMaxFileBytes                              uint64
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -50,6 +52,15 @@ func newServeCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("listen on %s: %w", listen, err)
 			}
+			if faultMaxFileBytes > 0 {
+				// Fault injection for `inviso bench fault`: from here on no file may grow, so the
+				// job log's appends fail (EFBIG) as on a full disk, and every query must be answered
+				// audit_unavailable.
+				if err := load.LimitFileSize(faultMaxFileBytes); err != nil {
+					return err
+				}
+				log.Warn("FAULT INJECTION: no file may grow past the limit; the job log cannot be written", "max_file_bytes", faultMaxFileBytes)
+			}
 			if sb.AdminTokenCreated {
 				fmt.Fprintf(cmd.OutOrStdout(), "admin token written to %s (mode 0600; shown nowhere else)\n", sb.AdminTokenPath)
 			}
@@ -67,6 +78,8 @@ func newServeCmd() *cobra.Command {
 	f.StringVar(&policyDir, "policy-dir", os.Getenv("INVISO_POLICY_DIR"), "extra .rego files (package inviso.extra.<name>) that can only add denials (INVISO_POLICY_DIR)")
 	f.BoolVar(&pluginInsecure, "insecure-plugins-without-isolation", false, "DEVELOPMENT ONLY: run plugin jobs even where this host cannot isolate them (logged loudly on every run)")
 	f.StringVar(&logLevel, "log-level", envOr("INVISO_LOG_LEVEL", "info"), "debug, info, warn or error (INVISO_LOG_LEVEL)")
+	f.Uint64Var(&faultMaxFileBytes, "fault-max-file-bytes", 0, "FAULT INJECTION for inviso bench fault: once the sandbox is open, grow no file past `N` bytes (RLIMIT_FSIZE), so the job log's writes fail as on a full disk; 0 = off")
+	f.MarkHidden("fault-max-file-bytes") // a test hook, never wanted on a real server
 	return cmd
 }
 
