@@ -26,6 +26,9 @@ lint:
 # then writes docs/BENCHMARKS.md and docs/BENCHMARKS.json from it and the suite's and load run's
 # JSON. Nothing in BENCHMARKS.md is typed by hand.
 BENCH_TXT := docs/bench.txt
+# The long load and fault runs (make test runs short ones): a server of our own on loopback.
+LOAD_ARGS  := --memory-limit 1GB --clients 32 --duration 60s --rows 20000
+FAULT_ARGS := --kills 3 --clients 16 --rows 20000
 bench_run = printf '%s\n' "\# command: $(subst ",\",$(1))" >> $(BENCH_TXT) && $(1) 2>&1 | tee -a $(BENCH_TXT)
 
 bench: SHELL := /bin/bash
@@ -45,7 +48,12 @@ bench: build
 	@$(call bench_run,$(GO) test -p 1 -run '^$$' -bench Identity10M -benchtime 1x ./sandbox/plugin/)
 	@$(call bench_run,INVISO_BENCH_ROWS=$(BENCH_ROWS) $(GO) test $(GOTAGS) -p 1 -run '^$$' -timeout 60m -benchtime 3x -bench 'PostgresVsInviso' ./sandbox/)
 	./$(BIN) bench suite --rows $(BENCH_ROWS) --out docs/
-	./$(BIN) bench report --in $(BENCH_TXT) --suite docs/bench-suite.json --out docs/
+	./$(BIN) bench load --spawn $(LOAD_ARGS) --json > docs/load.json
+	./$(BIN) bench fault $(FAULT_ARGS) --quiet --json > docs/fault.json
+	./$(BIN) bench report --in $(BENCH_TXT) --suite docs/bench-suite.json \
+	  --load docs/load.json --load-command "inviso bench load --spawn $(LOAD_ARGS)" \
+	  --fault docs/fault.json --fault-command "inviso bench fault $(FAULT_ARGS)" \
+	  --command "make bench BENCH_ROWS=$(BENCH_ROWS)" --out docs/
 
 fuzz:
 	@for spec in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs grep -H '^func Fuzz' | sed -E 's#^\./([^:]*)/[^/:]*:func (Fuzz[A-Za-z0-9_]*).*#\1:\2#' | sort -u); do \

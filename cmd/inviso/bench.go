@@ -1,21 +1,25 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/inviso/inviso/sandbox/client"
 	"github.com/inviso/inviso/sandbox/load"
 )
 
 func newBenchCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bench",
-		Short: "Measure a running server (load), or the SQL suite at a chosen scale (suite)",
+		Short: "Load-run a server (load), kill it and fill its disk (fault), run the SQL suite at a chosen scale (suite), write BENCHMARKS.md (report)",
 	}
-	cmd.AddCommand(newBenchLoadCmd(), newBenchSuiteCmd(), newBenchFaultCmd())
+	cmd.AddCommand(newBenchLoadCmd(), newBenchSuiteCmd(), newBenchFaultCmd(), newBenchReportCmd())
 	return cmd
 }
 
@@ -27,6 +31,9 @@ func newBenchLoadCmd() *cobra.Command {
 		noVerify bool
 		asJSON   bool
 		mix      string
+		spawn    bool
+		threads  int
+		memLimit string
 	)
 	cmd := &cobra.Command{
 		Use:   "load",
@@ -40,9 +47,14 @@ groups (Arrow), queries the policy refuses, and malformed requests (bad JSON, in
 unknown grant, a body over 1 MiB). It reports throughput, p50/p95/p99 latency per kind, outcomes
 by stable code, 5xx answers (none is deliberate) and, with --pid, the server's RSS over time.
 Afterwards it verifies the job log through the audit API and checks it holds every job a client
-saw released. It exits non-zero on any 5xx, unexpected answer or log problem.`,
-		Example: "  inviso bench load --server http://127.0.0.1:8470 --token-file inviso-data/admin.token --clients 32 --duration 60s --pid $(pgrep -f 'inviso serve')",
-		Args:    cobra.NoArgs,
+saw released. It exits non-zero on any 5xx, unexpected answer or log problem.
+
+With --spawn it needs no server: it starts its own inviso serve (this binary) on a fresh
+temporary data directory (--threads, --memory-limit passed on), samples its RSS, and stops and
+removes it afterwards (make bench runs the long load run this way).`,
+		Example: "  inviso bench load --server http://127.0.0.1:8470 --token-file inviso-data/admin.token --clients 32 --duration 60s --pid $(pgrep -f 'inviso serve')\n" +
+			"  inviso bench load --spawn --memory-limit 1GB --clients 32 --duration 60s --json > load.json",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if mix != "" {
 				m, err := load.ParseMix(mix)
@@ -51,11 +63,27 @@ saw released. It exits non-zero on any 5xx, unexpected answer or log problem.`,
 				}
 				cfg.Mix = m
 			}
-			admin, err := cf.client()
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
+			var admin *client.Client
+			if spawn {
+				srv, err := spawnServer(ctx, threads, memLimit)
+				if err != nil {
+					return err
+				}
+				defer srv.close()
+				if admin, err = srv.Admin(); err != nil {
+					return err
+				}
+				cf.server, cfg.ServerPID = srv.URL, srv.PID()
+			} else {
+				if threads != 0 || memLimit != "" {
+					return errors.New("--threads and --memory-limit configure the server --spawn starts; a running server has its own")
+				}
+				var err error
+				if admin, err = cf.client(); err != nil {
+					return err
+				}
+			}
 			w, err := load.Setup(ctx, admin, setup)
 			if err != nil {
 				return fmt.Errorf("set up the load world: %w", err)
@@ -91,7 +119,40 @@ saw released. It exits non-zero on any 5xx, unexpected answer or log problem.`,
 	f.Int64Var(&setup.Seed, "seed", 1, "synthetic data seed")
 	f.BoolVar(&noVerify, "no-verify", false, "skip the job log check after the run")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
+	f.BoolVar(&spawn, "spawn", false, "start a server of this binary on a temporary data directory instead of using --server")
+	f.IntVar(&threads, "threads", 0, "with --spawn: DuckDB threads per instance of the server")
+	f.StringVar(&memLimit, "memory-limit", "", "with --spawn: DuckDB memory_limit per instance of the server, e.g. 1GB")
 	return cmd
+}
+
+// spawned is a server bench load started, with its temporary data directory.
+type spawned struct {
+	*load.Server
+	tmp string
+}
+
+// spawnServer starts `inviso serve` (this binary) on a fresh temporary data directory.
+func spawnServer(ctx context.Context, threads int, memLimit string) (*spawned, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp("", "inviso-load-")
+	if err != nil {
+		return nil, err
+	}
+	srv, err := load.StartServer(ctx, serveStarter(exe, nil, threads, memLimit), filepath.Join(tmp, "data"), 0)
+	if err != nil {
+		os.RemoveAll(tmp)
+		return nil, err
+	}
+	return &spawned{Server: srv, tmp: tmp}, nil
+}
+
+// close stops the server and removes its data directory.
+func (s *spawned) close() {
+	s.Stop(time.Minute)
+	os.RemoveAll(s.tmp)
 }
 
 // verdict fails a run whose server answered with a 5xx or unexpectedly, or whose log is wrong.

@@ -22,14 +22,14 @@ import (
 
 func newBenchReportCmd() *cobra.Command {
 	var (
-		in, suite, loadFile, loadCmd, out, command string
+		in, suite, loadFile, loadCmd, faultFile, faultCmd, out, command string
 	)
 	cmd := &cobra.Command{
 		Use:   "report",
 		Short: "Write BENCHMARKS.md and BENCHMARKS.json from one make bench run's outputs",
 		Long: `report reads the concatenated output of a run's go test -bench commands (each preceded by a
 "# command: …" line, as make bench writes them), and optionally the JSON of inviso bench suite
-and inviso bench load from the same run, and writes BENCHMARKS.md (a table per section: figure,
+and inviso bench load and fault from the same run, and writes BENCHMARKS.md (a table per section: figure,
 baseline, ratio, with the machine, date and command) and BENCHMARKS.json into --out. Nothing in
 the report is typed in by hand; a section whose benchmarks did not run says so.`,
 		Example: "  inviso bench report --in docs/bench.txt --suite docs/bench-suite.json --load docs/load.json --out docs/",
@@ -54,6 +54,12 @@ the report is typed in by hand; a section whose benchmarks did not run says so.`
 			if loadFile != "" {
 				inputs.Load = &load.Report{}
 				if err := readJSON(loadFile, inputs.Load); err != nil {
+					return err
+				}
+			}
+			if faultFile != "" {
+				inputs.Fault, inputs.FaultCmd = &load.FaultReport{}, faultCmd
+				if err := readJSON(faultFile, inputs.Fault); err != nil {
 					return err
 				}
 			}
@@ -86,6 +92,8 @@ the report is typed in by hand; a section whose benchmarks did not run says so.`
 	f.StringVar(&suite, "suite", "", "inviso bench suite's JSON (bench-suite.json) from the same run")
 	f.StringVar(&loadFile, "load", "", "inviso bench load --json output from the same run")
 	f.StringVar(&loadCmd, "load-command", "inviso bench load", "the load run's command, as shown in the report")
+	f.StringVar(&faultFile, "fault", "", "inviso bench fault --json output from the same run")
+	f.StringVar(&faultCmd, "fault-command", "inviso bench fault", "the fault run's command, as shown in the report")
 	f.StringVar(&command, "command", "make bench", "what produced the run, as shown in the report")
 	f.StringVar(&out, "out", "docs", "directory for BENCHMARKS.md and BENCHMARKS.json")
 	return cmd

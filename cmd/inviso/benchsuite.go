@@ -30,7 +30,7 @@ func newBenchSuiteCmd() *cobra.Command {
 		Short: "Run the SQL suite at a chosen scale: raw DuckDB, gated in-process, gated over HTTP with Arrow; write Markdown and JSON",
 		Long: `suite builds a throwaway sandbox in a temporary directory, serves its API on loopback, loads
 --rows synthetic citizens through the API, approves a grant, and runs the SQL jobs issue's
-citizens queries three ways side by side: raw DuckDB on a copy of the grant's workspace, gated
+queries (citizens, benefits, and their join) three ways side by side: raw DuckDB on a copy of the grant's workspace, gated
 in-process, and gated over HTTP with an Arrow IPC result. It prints a Markdown table and, with
 --out, writes bench-suite.md and bench-suite.json there. (PostgreSQL is compared in make bench.)`,
 		Example: "  inviso bench suite --rows 10000000 --out docs/",
@@ -100,7 +100,7 @@ func runSuite(ctx context.Context, rows, reps, threads int) (*load.SuiteReport, 
 	if err != nil {
 		return nil, err
 	}
-	w, err := load.Setup(ctx, admin, load.SetupOptions{Rows: rows})
+	w, err := load.Setup(ctx, admin, load.SetupOptions{Rows: rows, Benefits: true})
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +129,7 @@ func runSuite(ctx context.Context, rows, reps, threads int) (*load.SuiteReport, 
 		return nil, err
 	}
 	defer raw.Close()
-	queries, err := load.RunSuite(ctx, load.SuiteConfig{Table: w.Dataset, Reps: reps, Raw: raw, HTTP: httpc, Grant: w.Grant,
+	queries, err := load.RunSuite(ctx, load.SuiteConfig{Table: w.Dataset, Benefits: w.Benefits, Reps: reps, Raw: raw, HTTP: httpc, Grant: w.Grant,
 		Gated: func(ctx context.Context, q string) error {
 			res, err := sb.Query(ctx, dev, w.Grant, q, false)
 			if err != nil {

@@ -112,7 +112,19 @@ func TestGolden(t *testing.T) {
 	if err := json.Unmarshal(b, &suite); err != nil {
 		t.Fatal(err)
 	}
+	var lr load.Report
+	var fr load.FaultReport
+	for name, v := range map[string]any{"load.json": &lr, "fault.json": &fr} {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, v); err != nil {
+			t.Fatal(err)
+		}
+	}
 	rep := Build(parseFile(t, "bench.txt"), Inputs{Date: "2026-11-27", Command: "make bench", Suite: &suite,
+		Load: &lr, LoadCmd: "inviso bench load --spawn", Fault: &fr, FaultCmd: "inviso bench fault --kills 1",
 		Machine: Machine{OS: "linux", Arch: "amd64", Cores: 2, Memory: "24 GiB", Go: "go1.26", DuckDB: "DuckDB v1.5.6"},
 		Pending: map[string]string{"postgres": "PostgreSQL was not installed"}})
 	for name, write := range map[string]func(*bytes.Buffer) error{

@@ -22,6 +22,9 @@ type SetupOptions struct {
 	Seed int64 // synthetic data seed (default 1)
 	// Suffix makes the ids unique on a server that already holds other worlds (default random).
 	Suffix string
+	// Benefits adds the synthetic benefit payments of the same people (several rows per
+	// person) as a second dataset of the grant, for the suite's benefits and join queries.
+	Benefits bool
 }
 
 // World is what Setup created: enough for Run, CheckLog and Snapshot.
@@ -33,6 +36,9 @@ type World struct {
 	Developer string `json:"-"`
 	Auditor   string `json:"-"`
 	Rows      int64  `json:"rows"`
+	// Benefits is the benefits dataset and table ("" unless SetupOptions.Benefits).
+	Benefits     string `json:"benefits,omitempty"`
+	BenefitsRows int64  `json:"benefits_rows,omitempty"`
 }
 
 // Setup creates, with the administrator's client, a source agency with a citizens dataset, an
@@ -61,16 +67,24 @@ func Setup(ctx context.Context, admin *client.Client, opt SetupOptions) (*World,
 	}
 	as := func(role string) *client.Client { return admin.WithToken(tok[role]) }
 	w := &World{Dataset: "citizens_" + opt.Suffix, Developer: tok["dev"], Auditor: tok["audit"]}
-	if w.Rows, err = loadCitizens(ctx, as("src"), w.Dataset, opt); err != nil {
+	columns := map[string][]string{w.Dataset: {"person_id", "district", "gender", "birth_date", "income"}}
+	if w.Rows, err = loadTable(ctx, as("src"), w.Dataset, synth.Citizens, citizensRules, opt); err != nil {
 		return nil, err
-	}
-	if _, err := as("src").SetRules(ctx, w.Dataset, citizensRules, 0); err != nil {
-		return nil, fmt.Errorf("set rules: %w", err)
 	}
 	if _, err := as("impl").CosignRules(ctx, w.Dataset, 1); err != nil {
 		return nil, fmt.Errorf("cosign rules: %w", err)
 	}
-	g, err := approveGrant(ctx, as, w.Dataset)
+	if opt.Benefits {
+		w.Benefits = "benefits_" + opt.Suffix
+		if w.BenefitsRows, err = loadTable(ctx, as("src"), w.Benefits, synth.Benefits, benefitsRules, opt); err != nil {
+			return nil, err
+		}
+		if _, err := as("impl").CosignRules(ctx, w.Benefits, 1); err != nil {
+			return nil, fmt.Errorf("cosign rules: %w", err)
+		}
+		columns[w.Benefits] = []string{"person_id", "program", "amount"}
+	}
+	g, err := approveGrant(ctx, as, w.Dataset, columns)
 	if err != nil {
 		return nil, err
 	}
@@ -106,34 +120,38 @@ func createCast(ctx context.Context, admin *client.Client, sfx string) (map[stri
 	return tokens, nil
 }
 
-// loadCitizens registers the dataset and imports synthetic citizens as Parquet.
-func loadCitizens(ctx context.Context, src *client.Client, name string, opt SetupOptions) (int64, error) {
-	d := catalog.Dataset{Name: name, Description: "synthetic residents for the load run",
+// loadTable registers a dataset, imports a synthetic table into it as Parquet (the benefits
+// of the same Rows people as the citizens: the same seed) and sets its rules.
+func loadTable(ctx context.Context, src *client.Client, name string, table synth.Table, set rules.Set, opt SetupOptions) (int64, error) {
+	d := catalog.Dataset{Name: name, Description: "synthetic " + string(table) + " for the load run",
 		Classification: catalog.L3Sensitive, PrivacyUnit: "person_id", UpdateFrequency: "monthly"}
 	if _, err := src.RegisterDataset(ctx, d); err != nil {
-		return 0, fmt.Errorf("register dataset: %w", err)
+		return 0, fmt.Errorf("register dataset %s: %w", name, err)
 	}
 	var buf bytes.Buffer
-	rows, err := synth.Write(ctx, &buf, memory.DefaultAllocator, synth.Citizens, synth.Parquet, synth.Config{Rows: opt.Rows, Seed: opt.Seed})
+	rows, err := synth.Write(ctx, &buf, memory.DefaultAllocator, table, synth.Parquet, synth.Config{Rows: opt.Rows, Seed: opt.Seed})
 	if err != nil {
-		return 0, fmt.Errorf("generate citizens: %w", err)
+		return 0, fmt.Errorf("generate %s: %w", table, err)
 	}
 	v, err := src.Import(ctx, name, string(synth.Parquet), &buf, false)
 	if err != nil {
-		return 0, fmt.Errorf("import citizens: %w", err)
+		return 0, fmt.Errorf("import %s: %w", table, err)
 	}
 	if v.Rows != rows {
-		return 0, fmt.Errorf("imported %d rows, generated %d", v.Rows, rows)
+		return 0, fmt.Errorf("imported %d rows of %s, generated %d", v.Rows, table, rows)
+	}
+	if _, err := src.SetRules(ctx, name, set, 0); err != nil {
+		return 0, fmt.Errorf("set rules of %s: %w", name, err)
 	}
 	return rows, nil
 }
 
 // approveGrant requests the scenario as the developer, consents as the source and approves as
 // the implementing agency.
-func approveGrant(ctx context.Context, as func(string) *client.Client, dataset string) (catalog.Grant, error) {
+func approveGrant(ctx context.Context, as func(string) *client.Client, dataset string, columns map[string][]string) (catalog.Grant, error) {
 	sc, err := as("dev").RequestScenario(ctx, catalog.ScenarioRequest{
 		Name: "load_" + dataset, Purpose: "load and fault run of the server", Use: catalog.PublicInterest,
-		Datasets:   map[string][]string{dataset: {"person_id", "district", "gender", "birth_date", "income"}},
+		Datasets:   columns,
 		JobKinds:   []string{"sql"},
 		ValidUntil: time.Now().AddDate(1, 0, 0).UTC().Truncate(time.Second),
 		JobBudget:  10_000_000, Agreement: "LOAD-RUN",
@@ -162,6 +180,14 @@ var citizensRules = rules.Set{Columns: map[string]rules.Rule{
 	"district":       {Class: rules.QuasiIdentifier, Treatment: rules.Keep, Usage: rules.Dimension},
 	"income":         {Class: rules.Sensitive, Treatment: rules.Keep, Usage: rules.AggregateOnly, Params: &rules.Params{Lo: ptr(0.0), Hi: ptr(1_000_000.0)}},
 	"diagnosis_code": {Class: rules.Sensitive, Treatment: rules.Drop},
+}}
+
+// benefitsRules are the rules of the benefit payments' columns the suite uses.
+var benefitsRules = rules.Set{Columns: map[string]rules.Rule{
+	"person_id": {Class: rules.Identifier, Treatment: rules.Hash, Usage: rules.JoinOnly},
+	"program":   {Class: rules.Public, Treatment: rules.Keep, Usage: rules.Dimension},
+	"amount":    {Class: rules.Sensitive, Treatment: rules.Keep, Usage: rules.AggregateOnly, Params: &rules.Params{Lo: ptr(0.0), Hi: ptr(100_000.0)}},
+	"paid_on":   {Class: rules.QuasiIdentifier, Treatment: rules.Generalize, Usage: rules.Dimension, Params: &rules.Params{To: "month"}},
 }}
 
 func ptr[T any](v T) *T { return &v }

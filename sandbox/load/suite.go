@@ -14,7 +14,8 @@ import (
 	"github.com/inviso/inviso/sandbox/client"
 )
 
-// SuiteQueries are the SQL jobs issue's queries over the citizens table (%[1]s is its name).
+// SuiteQueries are the SQL jobs issue's queries: %[1]s is the citizens table, %[2]s the
+// benefits table (queries naming it run only when the world has one).
 var SuiteQueries = []struct{ Name, SQL string }{
 	{"count_by_district", "SELECT district, count(*) AS n FROM %[1]s GROUP BY district"},
 	{"count_by_district_gender", "SELECT district, gender, count(*) AS n FROM %[1]s GROUP BY district, gender"},
@@ -22,12 +23,15 @@ var SuiteQueries = []struct{ Name, SQL string }{
 	{"income_stats_by_gender", "SELECT gender, avg(income), stddev_samp(income), count(*) FROM %[1]s GROUP BY gender"},
 	{"filtered_count", "SELECT district, count(*) FROM %[1]s WHERE gender = '女' AND birth_date >= 1980 GROUP BY district"},
 	{"sum_income_by_district_band", "SELECT district, birth_date, sum(income) FROM %[1]s GROUP BY district, birth_date"},
+	{"benefits_by_program", "SELECT program, count(*) AS n, sum(amount) AS total FROM %[2]s GROUP BY program"},
+	{"join_by_program", "SELECT b.program, count(*) AS n, avg(c.income) FROM %[1]s c JOIN %[2]s b ON c.person_id = b.person_id GROUP BY b.program"},
 }
 
 // SuiteConfig says how to run each way of answering the suite; a nil way is not measured.
 type SuiteConfig struct {
-	Table string
-	Reps  int // runs of each query each way (medians are reported; default 5)
+	Table    string // citizens
+	Benefits string // benefits ("": the queries over it are left out)
+	Reps     int    // runs of each query each way (medians are reported; default 5)
 	// Raw runs the query on a plain DuckDB instance over a copy of the grant's workspace.
 	Raw *sql.DB
 	// Gated runs it through the sandbox in-process (parse, policy, rewrite, locked run, log).
@@ -67,7 +71,10 @@ func RunSuite(ctx context.Context, cfg SuiteConfig) ([]SuiteRow, error) {
 	}
 	var out []SuiteRow
 	for _, q := range SuiteQueries {
-		text := fmt.Sprintf(q.SQL, cfg.Table)
+		if cfg.Benefits == "" && strings.Contains(q.SQL, "%[2]s") {
+			continue
+		}
+		text := fmt.Sprintf(q.SQL, cfg.Table, cfg.Benefits)
 		type way struct {
 			run   func() error
 			times []time.Duration

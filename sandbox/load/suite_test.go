@@ -20,19 +20,30 @@ func TestRunSuite(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.ExecContext(ctx, `CREATE TABLE people AS SELECT ['端州区','鼎湖区'][1 + i % 2] AS district, CASE WHEN i % 3 = 0 THEN '女' ELSE '男' END AS gender,
-		1950 + i % 50 AS birth_date, i * 10 AS income FROM range(5000) r(i)`); err != nil {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE people AS SELECT i AS person_id, ['端州区','鼎湖区'][1 + i % 2] AS district, CASE WHEN i % 3 = 0 THEN '女' ELSE '男' END AS gender,
+		1950 + i % 50 AS birth_date, i * 10 AS income FROM range(5000) r(i);
+		CREATE TABLE payments AS SELECT i % 5000 AS person_id, ['低保','养老'][1 + i % 2] AS program, i % 700 AS amount FROM range(12000) r(i)`); err != nil {
 		t.Fatal(err)
 	}
 	calls := 0
-	rows, err := RunSuite(ctx, SuiteConfig{Table: "people", Reps: 3, Raw: db, Gated: func(ctx context.Context, q string) error {
+	gated := func(ctx context.Context, q string) error {
 		calls++
 		return drainRows(db.QueryContext(ctx, q))
-	}})
+	}
+	// Without a benefits table the two queries over it are left out.
+	rows, err := RunSuite(ctx, SuiteConfig{Table: "people", Reps: 1, Raw: db, Gated: gated})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != len(SuiteQueries) || calls != len(SuiteQueries)*4 {
+	if len(rows) != len(SuiteQueries)-2 || calls != (len(SuiteQueries)-2)*2 {
+		t.Fatalf("without benefits: %d rows, %d gated calls; want %d and %d", len(rows), calls, len(SuiteQueries)-2, (len(SuiteQueries)-2)*2)
+	}
+	calls = 0
+	rows, err = RunSuite(ctx, SuiteConfig{Table: "people", Benefits: "payments", Reps: 3, Raw: db, Gated: gated})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != len(SuiteQueries) || calls != len(SuiteQueries)*4 || rows[len(rows)-1].Query != "join_by_program" {
 		t.Fatalf("%d rows, %d gated calls; want %d and %d", len(rows), calls, len(SuiteQueries), len(SuiteQueries)*4)
 	}
 	for _, r := range rows {
