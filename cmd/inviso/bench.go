@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -34,6 +36,7 @@ func newBenchLoadCmd() *cobra.Command {
 		spawn    bool
 		threads  int
 		memLimit string
+		maxRSS   int64
 	)
 	cmd := &cobra.Command{
 		Use:   "load",
@@ -92,9 +95,16 @@ removes it afterwards (make bench runs the long load run this way).`,
 			if !noVerify {
 				cfg.Auditor = w.Auditor
 			}
+			bound, err := rssBound(maxRSS, spawn, memLimit)
+			if err != nil {
+				return err
+			}
 			rep, err := load.Run(ctx, cfg)
 			if err != nil {
 				return err
+			}
+			if cfg.ServerPID > 0 {
+				rep.RSSBoundBytes = bound
 			}
 			if asJSON {
 				err = printJSON(cmd, rep)
@@ -122,7 +132,50 @@ removes it afterwards (make bench runs the long load run this way).`,
 	f.BoolVar(&spawn, "spawn", false, "start a server of this binary on a temporary data directory instead of using --server")
 	f.IntVar(&threads, "threads", 0, "with --spawn: DuckDB threads per instance of the server")
 	f.StringVar(&memLimit, "memory-limit", "", "with --spawn: DuckDB memory_limit per instance of the server, e.g. 1GB")
+	f.Int64Var(&maxRSS, "max-rss-mib", 0, "fail if the server's RSS (sampled with --pid or --spawn) exceeds this many MiB (default with --spawn --memory-limit: the limit plus 1,024 MiB)")
 	return cmd
+}
+
+// RSSMarginMiB is what a server may hold beyond its workspace instance's DuckDB memory limit:
+// the Go heap, OPA, the control and parser DuckDB instances, Arrow buffers in flight.
+const RSSMarginMiB = 1024
+
+// rssBound is the RSS bound of a load run in bytes (0: none): --max-rss-mib, or for a server
+// --spawn starts with a memory limit, that limit plus RSSMarginMiB.
+func rssBound(maxMiB int64, spawn bool, memLimit string) (int64, error) {
+	switch {
+	case maxMiB < 0:
+		return 0, errors.New("--max-rss-mib must be positive")
+	case maxMiB > 0:
+		return maxMiB << 20, nil
+	case !spawn || memLimit == "":
+		return 0, nil
+	}
+	limit, err := parseBytes(memLimit)
+	if err != nil {
+		return 0, fmt.Errorf("--memory-limit: %w", err)
+	}
+	return limit + RSSMarginMiB<<20, nil
+}
+
+// parseBytes reads a size as DuckDB's memory_limit takes it: a number and KB, MB, GB, TB
+// (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024), or B.
+func parseBytes(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	i := strings.IndexFunc(t, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+	if i <= 0 {
+		return 0, fmt.Errorf("%q is not a size such as 1GB or 512MiB", s)
+	}
+	n, err := strconv.ParseFloat(t[:i], 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a size such as 1GB or 512MiB", s)
+	}
+	units := map[string]float64{"B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12, "KIB": 1 << 10, "MIB": 1 << 20, "GIB": 1 << 30, "TIB": 1 << 40}
+	u, ok := units[strings.ToUpper(strings.TrimSpace(t[i:]))]
+	if !ok {
+		return 0, fmt.Errorf("%q has an unknown unit (B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)", s)
+	}
+	return int64(n * u), nil
 }
 
 // spawned is a server bench load started, with its temporary data directory.
@@ -163,6 +216,9 @@ func verdict(r *load.Report) error {
 	}
 	if r.Log != nil && !r.Log.OK() {
 		errs = append(errs, fmt.Errorf("job log: %s", r.Log))
+	}
+	if r.RSSBoundBytes > 0 && r.MaxRSSBytes > r.RSSBoundBytes {
+		errs = append(errs, fmt.Errorf("server RSS reached %d MiB, over the bound of %d MiB", r.MaxRSSBytes>>20, r.RSSBoundBytes>>20))
 	}
 	return errors.Join(errs...)
 }

@@ -340,7 +340,11 @@ func (r *Report) writeLoad(b *strings.Builder) {
 		yield([]string{"5xx answers", strconv.FormatInt(l.Status5xx, 10)})
 		yield([]string{"unexpected answers", strconv.FormatInt(l.Unexpected, 10)})
 		if l.MaxRSSBytes > 0 {
-			yield([]string{"server RSS, max", fmt.Sprintf("%d MiB", l.MaxRSSBytes>>20)})
+			rss := fmt.Sprintf("%d MiB", l.MaxRSSBytes>>20)
+			if l.RSSBoundBytes > 0 {
+				rss += fmt.Sprintf(" (bound: %d MiB)", l.RSSBoundBytes>>20)
+			}
+			yield([]string{"server RSS, max", rss})
 		}
 		if l.Log != nil {
 			yield([]string{"job log", l.Log.String()})

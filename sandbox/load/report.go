@@ -31,7 +31,10 @@ type Report struct {
 	ReleasedJobs int         `json:"released_jobs"`
 	RSS          []RSSSample `json:"rss,omitempty"`
 	MaxRSSBytes  int64       `json:"max_rss_bytes,omitempty"`
-	Log          *LogCheck   `json:"log,omitempty"`
+	// RSSBoundBytes is the most the server was allowed to hold resident (0: no bound was set);
+	// the caller sets it and judges MaxRSSBytes against it.
+	RSSBoundBytes int64     `json:"rss_bound_bytes,omitempty"`
+	Log           *LogCheck `json:"log,omitempty"`
 }
 
 // KindStats are one kind's figures.
