@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"os"
@@ -16,14 +17,16 @@ import (
 	"github.com/inviso/inviso/sandbox/client"
 	"github.com/inviso/inviso/sandbox/duck"
 	"github.com/inviso/inviso/sandbox/load"
+	"github.com/inviso/inviso/sandbox/pgbaseline"
 )
 
 func newBenchSuiteCmd() *cobra.Command {
 	var (
-		rows    int
-		reps    int
-		out     string
-		threads int
+		rows     int
+		reps     int
+		out      string
+		threads  int
+		postgres bool
 	)
 	cmd := &cobra.Command{
 		Use:   "suite",
@@ -32,11 +35,13 @@ func newBenchSuiteCmd() *cobra.Command {
 --rows synthetic citizens through the API, approves a grant, and runs the SQL jobs issue's
 queries (citizens, benefits, and their join) three ways side by side: raw DuckDB on a copy of the grant's workspace, gated
 in-process, and gated over HTTP with an Arrow IPC result. It prints a Markdown table and, with
---out, writes bench-suite.md and bench-suite.json there. (PostgreSQL is compared in make bench.)`,
+--out, writes bench-suite.md and bench-suite.json there. With --postgres it also runs each query
+on the same rows in a throwaway PostgreSQL cluster (Debian's server on a unix socket, the rows
+loaded with COPY and ANALYZEd), the database a user might otherwise query.`,
 		Example: "  inviso bench suite --rows 10000000 --out docs/",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			rep, err := runSuite(cmd.Context(), rows, reps, threads)
+			rep, err := runSuite(cmd.Context(), rows, reps, threads, postgres)
 			if err != nil {
 				return err
 			}
@@ -70,10 +75,11 @@ in-process, and gated over HTTP with an Arrow IPC result. It prints a Markdown t
 	cmd.Flags().IntVar(&reps, "reps", 5, "runs of each query each way")
 	cmd.Flags().IntVar(&threads, "threads", 0, "DuckDB threads per instance (0: one per core)")
 	cmd.Flags().StringVar(&out, "out", "", "directory for bench-suite.md and bench-suite.json")
+	cmd.Flags().BoolVar(&postgres, "postgres", false, "also run the suite on the same rows in a throwaway PostgreSQL cluster (needs root and apt-get install postgresql)")
 	return cmd
 }
 
-func runSuite(ctx context.Context, rows, reps, threads int) (*load.SuiteReport, error) {
+func runSuite(ctx context.Context, rows, reps, threads int, postgres bool) (*load.SuiteReport, error) {
 	if rows < 1000 || rows > 50_000_000 {
 		return nil, fmt.Errorf("--rows must be between 1,000 and 50,000,000")
 	}
@@ -124,12 +130,24 @@ func runSuite(ctx context.Context, rows, reps, threads int) (*load.SuiteReport, 
 	if err := os.WriteFile(cp, b, 0o600); err != nil {
 		return nil, err
 	}
+	var pg *sql.DB
+	if postgres { // loaded from the copy before the raw instance holds it
+		p, err := pgbaseline.Start(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer p.Close()
+		if err := p.LoadFrom(ctx, cp); err != nil {
+			return nil, err
+		}
+		pg = p.DB
+	}
 	raw, err := duck.Open(ctx, cp, duck.Config{ReadOnly: true, Threads: threads})
 	if err != nil {
 		return nil, err
 	}
 	defer raw.Close()
-	queries, err := load.RunSuite(ctx, load.SuiteConfig{Table: w.Dataset, Benefits: w.Benefits, Reps: reps, Raw: raw, HTTP: httpc, Grant: w.Grant,
+	queries, err := load.RunSuite(ctx, load.SuiteConfig{Table: w.Dataset, Benefits: w.Benefits, Reps: reps, Raw: raw, HTTP: httpc, Grant: w.Grant, Postgres: pg,
 		Gated: func(ctx context.Context, q string) error {
 			res, err := sb.Query(ctx, dev, w.Grant, q, false)
 			if err != nil {

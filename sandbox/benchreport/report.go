@@ -315,9 +315,22 @@ func (r *Report) writeSuite(b *strings.Builder) {
 		return
 	}
 	fmt.Fprintf(b, "Command: `%s`  \nMachine: %s; %s; %s rows, %d runs each way.\n\n", s.Command, s.Machine, s.Date, count(s.Rows), s.Reps)
-	writeTable(b, []string{"query", "raw DuckDB ms", "gated ms", "gated / raw", "HTTP + Arrow ms", "HTTP / raw"}, func(yield func([]string)) {
+	heads := []string{"query", "raw DuckDB ms", "gated ms", "gated / raw", "HTTP + Arrow ms", "HTTP / raw"}
+	pg := slices.ContainsFunc(s.Queries, func(q load.SuiteRow) bool { return q.PGMS > 0 })
+	if pg {
+		heads = append(heads, "PostgreSQL ms", "gated / PostgreSQL")
+	}
+	writeTable(b, heads, func(yield func([]string)) {
 		for _, q := range s.Queries {
-			yield([]string{q.Query, format(q.RawMS), format(q.GatedMS), "**" + format(q.GatedRaw) + "**", format(q.HTTPMS), "**" + format(q.HTTPRaw) + "**"})
+			row := []string{q.Query, format(q.RawMS), format(q.GatedMS), "**" + format(q.GatedRaw) + "**", format(q.HTTPMS), "**" + format(q.HTTPRaw) + "**"}
+			if pg {
+				ms, ratio := "—", "—"
+				if q.PGMS > 0 {
+					ms, ratio = format(q.PGMS), "**"+format(q.GatedMS/q.PGMS)+"**"
+				}
+				row = append(row, ms, ratio)
+			}
+			yield(row)
 		}
 	})
 }
