@@ -47,7 +47,7 @@ bench: build
 	@$(call bench_run,$(GO) test -p 1 -run '^$$' -bench . -benchtime 3x ./crypto/he/)
 	@$(call bench_run,$(GO) test -p 1 -run '^$$' -bench Identity10M -benchtime 1x ./sandbox/plugin/)
 	@$(call bench_run,INVISO_BENCH_ROWS=$(BENCH_ROWS) $(GO) test $(GOTAGS) -p 1 -run '^$$' -timeout 60m -benchtime 3x -bench 'PostgresVsInviso' ./sandbox/)
-	./$(BIN) bench suite --rows $(BENCH_ROWS) --out docs/
+	./$(BIN) bench suite --rows $(BENCH_ROWS) --postgres --out docs/
 	./$(BIN) bench load --spawn $(LOAD_ARGS) --json > docs/load.json
 	./$(BIN) bench fault $(FAULT_ARGS) --quiet --json > docs/fault.json
 	./$(BIN) bench report --in $(BENCH_TXT) --suite docs/bench-suite.json \
