@@ -36,16 +36,37 @@ func Open(dir string) (*Store, error) {
 // ValidDigest reports whether d names a blob ("sha256:" and 64 lower-case hex digits).
 func ValidDigest(d string) bool { return digestPattern.MatchString(d) }
 
-func (s *Store) path(digest string) string { return filepath.Join(s.dir, digest[len("sha256:"):]) }
+func (s *Store) path(digest string) string { return filepath.Join(s.dir, name(digest)) }
+
+// name is a blob's file name in its store.
+func name(digest string) string { return digest[len("sha256:"):] }
 
 // Put stores what r yields, at most max bytes, and returns its digest. Storing the same bytes
 // twice is one blob. Nothing is left behind when it fails.
 func (s *Store) Put(r io.Reader, max int64) (string, error) {
-	tmp, err := os.CreateTemp(s.dir, ".upload-*")
+	return Write(s.dir, r, max, WriteOptions{Name: name})
+}
+
+// WriteOptions adapt Write to a store's layout and content rules.
+type WriteOptions struct {
+	// Name is the file name (within the directory) for a digest.
+	Name func(digest string) string
+	// Check, if set, reads the complete upload before it is stored and may refuse it.
+	Check func(f *os.File) error
+	// Mode, if set, is the stored file's mode (default 0600, CreateTemp's).
+	Mode os.FileMode
+}
+
+// Write is the content-addressed write every store here shares: it copies at most max bytes
+// of r into a temporary file in dir while hashing them, checks them, syncs, and renames the
+// file to its digest's name (then syncs dir), so a blob is either whole under its name or
+// absent. Nothing is left behind when it fails.
+func Write(dir string, r io.Reader, max int64, opt WriteOptions) (string, error) {
+	tmp, err := os.CreateTemp(dir, ".upload-*")
 	if err != nil {
 		return "", fmt.Errorf("blob: put: %w", err)
 	}
-	defer os.Remove(tmp.Name())
+	defer os.Remove(tmp.Name()) // a no-op once renamed
 	defer tmp.Close()
 	h := sha256.New()
 	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(r, max+1))
@@ -55,6 +76,16 @@ func (s *Store) Put(r io.Reader, max int64) (string, error) {
 	if n > max {
 		return "", fmt.Errorf("%w: more than %d bytes", ErrTooLarge, max)
 	}
+	if opt.Check != nil {
+		if err := opt.Check(tmp); err != nil {
+			return "", err
+		}
+	}
+	if opt.Mode != 0 {
+		if err := tmp.Chmod(opt.Mode); err != nil {
+			return "", fmt.Errorf("blob: put: %w", err)
+		}
+	}
 	if err := tmp.Sync(); err != nil {
 		return "", fmt.Errorf("blob: put: %w", err)
 	}
@@ -62,8 +93,12 @@ func (s *Store) Put(r io.Reader, max int64) (string, error) {
 	if err := tmp.Close(); err != nil {
 		return "", fmt.Errorf("blob: put: %w", err)
 	}
-	if err := os.Rename(tmp.Name(), s.path(digest)); err != nil {
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, opt.Name(digest))); err != nil {
 		return "", fmt.Errorf("blob: put: %w", err)
+	}
+	if d, err := os.Open(dir); err == nil { // the rename itself durable
+		d.Sync()
+		d.Close()
 	}
 	return digest, nil
 }

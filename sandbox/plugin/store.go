@@ -1,7 +1,6 @@
 package plugin
 
 import (
-	"crypto/sha256"
 	"debug/elf"
 	"encoding/hex"
 	"errors"
@@ -12,6 +11,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/inviso/inviso/sandbox/blob"
 )
 
 // DigestPrefix starts every digest.
@@ -75,55 +76,22 @@ func (s *Store) Has(digest string) bool {
 // Put reads a binary of at most maxBytes from r, checks that it is a statically linked ELF
 // executable for this machine, and stores it under its digest, which it returns. Storing
 // the same binary twice is not an error.
-func (s *Store) Put(r io.Reader, maxBytes int64) (digest string, err error) {
+func (s *Store) Put(r io.Reader, maxBytes int64) (string, error) {
 	if maxBytes <= 0 {
 		return "", fmt.Errorf("%w: no size limit given", ErrBadInput)
 	}
-	f, err := os.CreateTemp(s.dir, ".upload-*")
-	if err != nil {
-		return "", fmt.Errorf("store plugin: %w", err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if f != nil {
-			_ = f.Close()
-		}
-		if err != nil {
-			_ = os.Remove(tmp)
-		}
-	}()
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(r, maxBytes+1))
-	if err != nil {
-		return "", fmt.Errorf("store plugin: %w", err)
-	}
-	if n > maxBytes {
+	digest, err := blob.Write(s.dir, r, maxBytes, blob.WriteOptions{
+		Name:  func(digest string) string { return "sha256-" + strings.TrimPrefix(digest, DigestPrefix) },
+		Check: func(f *os.File) error { return checkExecutable(f) },
+		Mode:  0o500,
+	})
+	if errors.Is(err, blob.ErrTooLarge) {
 		return "", fmt.Errorf("%w: more than %d bytes", ErrTooLarge, maxBytes)
 	}
-	if err := checkExecutable(f); err != nil {
-		return "", err
-	}
-	if err := f.Chmod(0o500); err != nil {
+	if err != nil && !errors.Is(err, ErrBadBinary) {
 		return "", fmt.Errorf("store plugin: %w", err)
 	}
-	if err := f.Sync(); err != nil {
-		return "", fmt.Errorf("store plugin: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		f = nil
-		return "", fmt.Errorf("store plugin: %w", err)
-	}
-	f = nil
-	digest = FormatDigest(h.Sum(nil))
-	dst, _ := s.Path(digest)
-	if err := os.Rename(tmp, dst); err != nil {
-		return "", fmt.Errorf("store plugin: %w", err)
-	}
-	if d, err := os.Open(s.dir); err == nil {
-		_ = d.Sync()
-		_ = d.Close()
-	}
-	return digest, nil
+	return digest, err
 }
 
 // elfMachines maps GOARCH to the ELF machine this host executes.
