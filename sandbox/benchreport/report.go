@@ -371,13 +371,8 @@ func (r *Report) writeLoad(b *strings.Builder) {
 			if ks == nil || ks.Requests == 0 {
 				continue
 			}
-			var codes []string
-			for c, n := range ks.Codes {
-				codes = append(codes, fmt.Sprintf("%s=%d", c, n))
-			}
-			slices.Sort(codes)
 			yield([]string{string(k), count(ks.Requests), format(ks.P50.Seconds() * 1000), format(ks.P95.Seconds() * 1000),
-				format(ks.P99.Seconds() * 1000), strings.Join(codes, " ")})
+				format(ks.P99.Seconds() * 1000), outcomes(ks.Codes)})
 		}
 	})
 }
@@ -409,18 +404,23 @@ func (r *Report) writeFault(b *strings.Builder) {
 		}
 	})
 	if d := f.FullDisk; d != nil {
-		var codes []string
-		for c, n := range d.Codes {
-			codes = append(codes, fmt.Sprintf("%s=%d", c, n))
-		}
-		slices.Sort(codes)
 		logAfter := "—"
 		if d.LogAfter != nil {
 			logAfter = d.LogAfter.String()
 		}
 		fmt.Fprintf(b, "\nFull disk: %d clients for %s sent %s requests: %s; %d released. Restarted with room: %s; jobs used %d before, %d after.\n",
-			d.Clients, d.Duration.Round(time.Millisecond), count(d.Requests), strings.Join(codes, " "), d.Released, logAfter, d.JobsUsedBefore, d.JobsUsedAfter)
+			d.Clients, d.Duration.Round(time.Millisecond), count(d.Requests), outcomes(d.Codes), d.Released, logAfter, d.JobsUsedBefore, d.JobsUsedAfter)
 	}
+}
+
+// outcomes lists answer counts by code, sorted: "ok=12 policy_denied=3".
+func outcomes(codes map[string]int64) string {
+	var out []string
+	for c, n := range codes {
+		out = append(out, fmt.Sprintf("%s=%d", c, n))
+	}
+	slices.Sort(out)
+	return strings.Join(out, " ")
 }
 
 func writeTable(b *strings.Builder, heads []string, rows func(yield func([]string))) {

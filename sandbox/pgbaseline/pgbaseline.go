@@ -69,7 +69,7 @@ func Start(ctx context.Context) (*Postgres, error) {
 		}
 	}
 	asPostgres := func(name string, args ...string) error {
-		cmd := exec.CommandContext(context.WithoutCancel(ctx), filepath.Join(bin, name), args...)
+		cmd := exec.Command(filepath.Join(bin, name), args...) // not cancelled: a half-started cluster is stopped by Close
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
 		cmd.Env = []string{"LANG=C.UTF-8"}
 		if out, err := cmd.CombinedOutput(); err != nil {
